@@ -1,0 +1,61 @@
+package dev.s3backup.manifest;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One file, directory or symbolic link of a backup.
+ *
+ * @param node token of the node it belongs to, or "" for a loose file (such as
+ *     {@code coordinator.bin}) that restores at the top of the target
+ * @param path '/'-separated path relative to the node's directory (or the target for loose
+ *     files); never absolute, never containing "." or ".." segments
+ * @param mode POSIX permission bits (0-07777)
+ * @param mtimeNanos modification time in nanoseconds since the epoch
+ * @param size bytes of content (FILE), else 0
+ * @param sha256 whole-file SHA-256 (FILE), else null
+ * @param chunks the file's content in order (FILE; empty for a 0-byte file), else empty
+ * @param linkTarget the link's target exactly as read (SYMLINK), else null
+ */
+public record Entry(String node, String path, EntryType type, int mode, long mtimeNanos, long size,
+                    Sha256 sha256, List<ChunkRef> chunks, String linkTarget) {
+    public Entry {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(type, "type");
+        chunks = List.copyOf(chunks);
+        if (mode < 0 || mode > 07777) {
+            throw new IllegalArgumentException("mode out of range: " + Integer.toOctalString(mode));
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("size must be >= 0: " + size);
+        }
+        switch (type) {
+            case FILE -> {
+                Objects.requireNonNull(sha256, "sha256 of a file");
+                long sum = 0;
+                for (ChunkRef c : chunks) {
+                    sum += c.length();
+                }
+                if (sum != size) {
+                    throw new IllegalArgumentException("chunks of " + path + " add up to " + sum + " bytes, not " + size);
+                }
+            }
+            case SYMLINK -> Objects.requireNonNull(linkTarget, "target of a symlink");
+            case DIRECTORY -> { }
+        }
+    }
+
+    public static Entry file(String node, String path, int mode, long mtimeNanos, long size, Sha256 sha256,
+                             List<ChunkRef> chunks) {
+        return new Entry(node, path, EntryType.FILE, mode, mtimeNanos, size, sha256, chunks, null);
+    }
+
+    public static Entry directory(String node, String path, int mode, long mtimeNanos) {
+        return new Entry(node, path, EntryType.DIRECTORY, mode, mtimeNanos, 0, null, List.of(), null);
+    }
+
+    public static Entry symlink(String node, String path, long mtimeNanos, String target) {
+        return new Entry(node, path, EntryType.SYMLINK, 0777, mtimeNanos, 0, null, List.of(), target);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.s3backup.manifest;
+
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * Streams one manifest in. Every decoding problem (unknown version, truncation, bad checksum,
+ * values out of range) is a {@link ManifestFormatException} with a message naming it.
+ */
+public interface ManifestReader extends Closeable {
+    int formatVersion();
+
+    ManifestHeader header();
+
+    /**
+     * The next entry, or null after the last one. Returning null means the trailer was read
+     * and the whole manifest verified; a truncated manifest throws instead.
+     */
+    Entry next() throws IOException;
+
+    /** The totals from the trailer; only valid after {@link #next()} returned null. */
+    Totals totals();
+}
