@@ -1,0 +1,24 @@
+package dev.s3backup.core.push;
+
+import dev.s3backup.core.repo.RequestCounts;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What a push did.
+ *
+ * @param backupId the committed backup, or the id it would have had in a dry run
+ * @param parentId the backup whose chunks were known present, or null
+ * @param bytesScanned bytes read and hashed from the sources
+ * @param bytesUploaded bytes of new chunks written (in a dry run: that would be written)
+ * @param chunksNew chunks written (in a dry run: that would be written)
+ * @param chunksReused chunk references satisfied by a chunk already stored or already in this push
+ * @param warnings files skipped, and why
+ */
+public record PushResult(String backupId, String parentId, boolean dryRun, long files, long directories,
+                         long symlinks, long bytesScanned, long bytesUploaded, long chunksNew, long chunksReused,
+                         Duration duration, RequestCounts.Snapshot requests, List<String> warnings) {
+    public PushResult {
+        warnings = List.copyOf(warnings);
+    }
+}

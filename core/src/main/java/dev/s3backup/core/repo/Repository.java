@@ -1,0 +1,187 @@
+package dev.s3backup.core.repo;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.store.ObjectInfo;
+import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.core.store.Payload;
+import dev.s3backup.core.store.StoreException;
+import dev.s3backup.manifest.BackupId;
+import dev.s3backup.manifest.ManifestCodec;
+import dev.s3backup.manifest.ManifestFormatException;
+import dev.s3backup.manifest.ManifestReader;
+import dev.s3backup.manifest.Sha256;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A repository opened on an {@link ObjectStore}: its config, its backups (one manifest each)
+ * and its chunks. Every request made through it is counted in {@link #requests()}.
+ */
+public final class Repository implements AutoCloseable {
+    public static final String LATEST = "latest";
+
+    private final ObjectStore store;
+    private final RequestCounts requests;
+    private final RepositoryConfig config;
+
+    private Repository(ObjectStore store, RequestCounts requests, RepositoryConfig config) {
+        this.store = store;
+        this.requests = requests;
+        this.config = config;
+    }
+
+    /** Creates a new repository; refuses a location that already holds one. */
+    public static Repository init(ObjectStore store, int chunkSize) {
+        RequestCounts requests = new RequestCounts();
+        ObjectStore counted = new CountingObjectStore(store, requests);
+        RepositoryConfig config = RepositoryConfig.create(chunkSize);
+        if (counted.putIfAbsent(RepositoryLayout.CONFIG, Payload.of(config.encode())) == ObjectStore.PutOutcome.ALREADY_EXISTED) {
+            throw new BackupException(Reason.INVALID_INPUT,
+                    "Cannot init repository " + store.describe() + ": a repository already exists there");
+        }
+        return new Repository(counted, requests, config);
+    }
+
+    /** Opens an existing repository; a location without one is NOT_FOUND with a hint to run init. */
+    public static Repository open(ObjectStore store) {
+        RequestCounts requests = new RequestCounts();
+        ObjectStore counted = new CountingObjectStore(store, requests);
+        byte[] bytes;
+        try (InputStream in = counted.get(RepositoryLayout.CONFIG)) {
+            bytes = in.readNBytes(64 << 10);
+        } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.NOT_FOUND) {
+                throw new BackupException(Reason.NOT_FOUND, "Cannot open repository " + store.describe()
+                        + ": no s3backup repository there (create one with 's3backup init')", e);
+            }
+            throw e;
+        } catch (IOException e) {
+            throw new BackupException(Reason.IO, "Cannot open repository " + store.describe() + ": " + e.getMessage(), e);
+        }
+        return new Repository(counted, requests, RepositoryConfig.decode(bytes, store.describe()));
+    }
+
+    public RepositoryConfig config() {
+        return config;
+    }
+
+    /** The store, with every request counted. */
+    public ObjectStore store() {
+        return store;
+    }
+
+    public RequestCounts requests() {
+        return requests;
+    }
+
+    public String describe() {
+        return store.describe();
+    }
+
+    /** Every committed backup id, oldest first. */
+    public List<String> listBackupIds() {
+        List<String> ids = new ArrayList<>();
+        for (Iterator<ObjectInfo> it = store.listAll(RepositoryLayout.MANIFESTS); it.hasNext(); ) {
+            String id = it.next().key().substring(RepositoryLayout.MANIFESTS.length());
+            if (BackupId.isValid(id)) {
+                ids.add(id);
+            }
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    public Optional<String> latestId() {
+        List<String> ids = listBackupIds();
+        return ids.isEmpty() ? Optional.empty() : Optional.of(ids.get(ids.size() - 1));
+    }
+
+    /** Turns "latest" or an id into an id that exists, or fails with NOT_FOUND naming it. */
+    public String resolve(String idOrLatest) {
+        if (LATEST.equals(idOrLatest)) {
+            return latestId().orElseThrow(() -> new BackupException(Reason.NOT_FOUND,
+                    "Cannot find the latest backup: repository " + describe() + " has no backups yet"));
+        }
+        if (!BackupId.isValid(idOrLatest) || store.head(RepositoryLayout.manifestKey(idOrLatest)).isEmpty()) {
+            throw new BackupException(Reason.NOT_FOUND, "Cannot find backup '" + idOrLatest + "' in " + describe()
+                    + " (see 's3backup list')");
+        }
+        return idOrLatest;
+    }
+
+    /**
+     * Opens a manifest for streaming. Decoding problems surface as {@link BackupException} with
+     * reason INTEGRITY naming the backup, from this call or from the reader's next().
+     */
+    public ManifestReader openManifest(String id) {
+        InputStream in = openObject(RepositoryLayout.manifestKey(id), "backup " + id);
+        try {
+            return new NamedManifestReader(id, ManifestCodec.newReader(in));
+        } catch (ManifestFormatException e) {
+            closeQuietly(in);
+            throw damagedManifest(id, e);
+        }
+    }
+
+    /** Copies a manifest to a local file, so it can be read twice without a second GET. */
+    public Path downloadManifest(String id, Path dir) {
+        try (InputStream in = openObject(RepositoryLayout.manifestKey(id), "backup " + id)) {
+            Path file = Files.createTempFile(dir, "manifest-", ".tmp");
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        } catch (IOException e) {
+            throw new BackupException(Reason.IO, "Cannot download backup " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Commits a backup: its manifest is created once, never replaced. */
+    public void commitManifest(String id, Path manifestFile) {
+        if (store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.ofFile(manifestFile, null))
+                == ObjectStore.PutOutcome.ALREADY_EXISTED) {
+            throw new BackupException(Reason.IO, "Cannot commit backup " + id + ": a backup with this id already exists");
+        }
+    }
+
+    /** Opens a chunk's content; the caller verifies it against the hash. */
+    public InputStream openChunk(Sha256 hash) {
+        return openObject(RepositoryLayout.chunkKey(hash), "chunk " + hash.hex());
+    }
+
+    private InputStream openObject(String key, String what) {
+        try {
+            return store.get(key);
+        } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.NOT_FOUND) {
+                throw new BackupException(Reason.NOT_FOUND, "Cannot read " + what + ": it is missing from " + describe(), e);
+            }
+            throw e;
+        }
+    }
+
+    static BackupException damagedManifest(String id, Exception e) {
+        return new BackupException(Reason.INTEGRITY, "Cannot read backup " + id + ": its manifest is damaged: "
+                + e.getMessage(), e);
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // the decoding failure is what the user needs to see
+        }
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+}
