@@ -1,0 +1,390 @@
+package dev.s3backup.core.restore;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.store.StoreException;
+import dev.s3backup.manifest.ChunkRef;
+import dev.s3backup.manifest.Entry;
+import dev.s3backup.manifest.EntryType;
+import dev.s3backup.manifest.ManifestCodec;
+import dev.s3backup.manifest.ManifestFormatException;
+import dev.s3backup.manifest.ManifestHeader;
+import dev.s3backup.manifest.ManifestReader;
+import dev.s3backup.manifest.Node;
+import dev.s3backup.manifest.Sha256;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Restores a backup into a directory: one directory per node token, loose files beside them,
+ * as HyperDex's backup-manager lays out a backup. The manifest is checked completely before
+ * anything is written (no path may leave the target). Every chunk is verified against its hash
+ * before use, every file against its whole-file hash; a file appears under its final name only
+ * once complete and verified.
+ */
+public final class Restore {
+    private static final String PARTIAL_SUFFIX = ".s3backup-partial";
+
+    private final Repository repository;
+    private final RestoreOptions options;
+    private final RestoreProgress progress;
+    private final List<RestoreResult.Failure> failures = Collections.synchronizedList(new ArrayList<>());
+    private final LongAdder filesRestored = new LongAdder();
+
+    public Restore(Repository repository, RestoreOptions options, RestoreProgress progress) {
+        this.repository = repository;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public RestoreResult run(String idOrLatest, Path target) {
+        long startNanos = System.nanoTime();
+        String id = repository.resolve(idOrLatest);
+        Path root = target.toAbsolutePath().normalize();
+        requireUsableTarget(root);
+        Path manifest = null;
+        try {
+            Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
+            manifest = repository.downloadManifest(id, tempDir);
+            Plan plan = check(id, manifest, root);
+            progress.totalBytes.set(plan.bytes);
+            progress.totalFiles.set(plan.files);
+            Files.createDirectories(root);
+            Path realRoot = root.toRealPath();
+            List<Entry> directories = new ArrayList<>();
+            List<Entry> symlinks = new ArrayList<>();
+            restoreFiles(id, manifest, realRoot, directories, symlinks);
+            for (Entry link : symlinks) {
+                restoreSymlink(realRoot, link);
+            }
+            // Deepest first, so a read-only directory is locked only after its content is in place.
+            directories.sort(Comparator.comparing((Entry e) -> destination(e)).reversed());
+            for (Entry dir : directories) {
+                Path path = realRoot.resolve(destination(dir));
+                setModeAndTime(path, dir);
+            }
+            return new RestoreResult(id, filesRestored.sum(), directories.size(), symlinks.size(),
+                    progress.bytesWritten(), Duration.ofNanos(System.nanoTime() - startNanos),
+                    repository.requests().snapshot(), failures);
+        } catch (ManifestFormatException e) {
+            throw new BackupException(Reason.INTEGRITY, "Cannot read backup " + id + ": its manifest is damaged: "
+                    + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BackupException(Reason.IO, "Cannot restore backup " + id + " into " + root + ": " + e.getMessage(), e);
+        } finally {
+            if (manifest != null) {
+                try {
+                    Files.deleteIfExists(manifest);
+                } catch (IOException ignored) {
+                    // a leftover temp file loses nothing
+                }
+            }
+        }
+    }
+
+    private void requireUsableTarget(Path root) {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(root)) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot restore into " + root + ": it is not a directory");
+        }
+        if (!options.force()) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+                if (entries.iterator().hasNext()) {
+                    throw new BackupException(Reason.INVALID_INPUT, "Cannot restore into " + root
+                            + ": it is not empty (use --force to restore into it anyway)");
+                }
+            } catch (IOException e) {
+                throw new BackupException(Reason.IO, "Cannot read target " + root + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** What the first pass over the manifest found; the entries themselves are streamed again. */
+    private record Plan(long files, long bytes) {
+    }
+
+    /**
+     * Reads the whole manifest once and refuses it, before anything is written, if any entry
+     * could land outside the target, collides with another, or is otherwise unsafe.
+     */
+    private Plan check(String id, Path manifest, Path root) throws IOException {
+        Set<String> destinations = new HashSet<>();
+        Set<String> symlinkDestinations = new HashSet<>();
+        Set<String> looseNames = new HashSet<>();
+        Set<String> nodeTokens = new HashSet<>();
+        long files = 0;
+        long bytes = 0;
+        int maxChunk = repository.config().chunkSize();
+        try (ManifestReader reader = openLocal(id, manifest)) {
+            requireNode(id, reader.header());
+            for (Entry e = reader.next(); e != null; e = reader.next()) {
+                if (!selected(e)) {
+                    continue;
+                }
+                String dest = destination(e);
+                String problem = SafePaths.problem(e.node(), e.path());
+                if (problem == null && !destinations.add(dest)) {
+                    problem = "it appears twice in the backup";
+                }
+                if (problem == null) {
+                    problem = SafePaths.throughSymlink(dest, symlinkDestinations);
+                }
+                if (problem == null && e.type() == EntryType.SYMLINK) {
+                    problem = SafePaths.linkProblem(root, root.resolve(dest), e.linkTarget());
+                    symlinkDestinations.add(dest);
+                }
+                if (problem == null) {
+                    for (ChunkRef c : e.chunks()) {
+                        if (c.length() > maxChunk) {
+                            problem = "a chunk of " + c.length() + " bytes exceeds the repository's chunk size";
+                            break;
+                        }
+                    }
+                }
+                if (problem != null) {
+                    throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": entry '"
+                            + printable(dest) + "' is unsafe: " + problem + "; nothing was written");
+                }
+                (e.node().isEmpty() ? looseNames : nodeTokens).add(e.node().isEmpty() ? e.path() : e.node());
+                if (e.type() == EntryType.FILE) {
+                    files++;
+                    bytes += e.size();
+                }
+            }
+        }
+        // A node directory and a loose file of the same name cannot both exist.
+        for (String loose : looseNames) {
+            if (nodeTokens.contains(loose)) {
+                throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": loose file '"
+                        + printable(loose) + "' collides with the node directory of the same name; nothing was written");
+            }
+        }
+        return new Plan(files, bytes);
+    }
+
+    private void requireNode(String id, ManifestHeader header) {
+        if (options.node() == null) {
+            return;
+        }
+        boolean present = header.nodes().stream().anyMatch(n -> n.token().equals(options.node()));
+        if (!present) {
+            throw new BackupException(Reason.NOT_FOUND, "Cannot restore node '" + options.node() + "': backup " + id
+                    + " has nodes " + header.nodes().stream().map(Node::token).toList());
+        }
+    }
+
+    private boolean selected(Entry e) {
+        return options.node() == null || options.node().equals(e.node());
+    }
+
+    private static String destination(Entry e) {
+        return e.node().isEmpty() ? e.path() : e.node() + "/" + e.path();
+    }
+
+    private void restoreFiles(String id, Path manifest, Path root, List<Entry> directories, List<Entry> symlinks)
+            throws IOException {
+        ExecutorService workers = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "s3backup-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        // Bounds the entries queued for the workers, and so the memory, whatever the backup's size.
+        Semaphore window = new Semaphore(options.threads() * 4);
+        try (ManifestReader reader = openLocal(id, manifest)) {
+            Set<String> createdNodeDirs = new HashSet<>();
+            for (Entry e = reader.next(); e != null; e = reader.next()) {
+                if (!selected(e)) {
+                    continue;
+                }
+                if (!e.node().isEmpty() && createdNodeDirs.add(e.node())) {
+                    Files.createDirectories(root.resolve(e.node()));
+                }
+                Path dest = root.resolve(destination(e));
+                switch (e.type()) {
+                    case DIRECTORY -> {
+                        Files.createDirectories(dest);
+                        if (!dest.toRealPath().startsWith(root)) {
+                            throw new BackupException(Reason.INTEGRITY, "Cannot restore " + destination(e)
+                                    + ": an existing symbolic link in the target leads it outside " + root);
+                        }
+                        directories.add(e);
+                    }
+                    case SYMLINK -> symlinks.add(e);
+                    case FILE -> {
+                        window.acquireUninterruptibly();
+                        Entry file = e;
+                        workers.execute(() -> {
+                            try {
+                                restoreFile(root, file);
+                            } finally {
+                                window.release();
+                            }
+                        });
+                    }
+                }
+            }
+        } finally {
+            workers.shutdown();
+            try {
+                while (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
+                    // waiting for the files in flight; each one ends verified or removed
+                }
+            } catch (InterruptedException e) {
+                workers.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void restoreFile(Path root, Entry e) {
+        String dest = destination(e);
+        Path finalPath = root.resolve(dest);
+        Path partial = finalPath.resolveSibling("." + finalPath.getFileName() + PARTIAL_SUFFIX);
+        try {
+            Path parent = finalPath.getParent();
+            Files.createDirectories(parent);
+            if (!parent.toRealPath().startsWith(root)) {
+                throw new BackupException(Reason.INTEGRITY, "its directory leads outside the target");
+            }
+            MessageDigest fileDigest = Sha256.newDigest();
+            try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+                for (ChunkRef chunk : e.chunks()) {
+                    byte[] data = fetchChunk(chunk);
+                    fileDigest.update(data);
+                    ByteBuffer bb = ByteBuffer.wrap(data);
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                    progress.bytesWritten.add(data.length);
+                }
+                out.force(false);
+            }
+            if (!Sha256.of(fileDigest.digest()).equals(e.sha256())) {
+                throw new BackupException(Reason.INTEGRITY, "its content does not match the file hash in the manifest");
+            }
+            setModeAndTime(partial, e);
+            Files.move(partial, finalPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            filesRestored.increment();
+            progress.filesDone.increment();
+        } catch (BackupException ex) {
+            fail(dest, partial, ex.reason(), ex.getMessage());
+        } catch (StoreException ex) {
+            fail(dest, partial, reasonOf(ex), ex.getMessage());
+        } catch (IOException ex) {
+            fail(dest, partial, Reason.IO, ex.toString());
+        }
+    }
+
+    /** Downloads one chunk and checks length and hash before any byte of it is used. */
+    private byte[] fetchChunk(ChunkRef chunk) throws IOException {
+        byte[] data = new byte[chunk.length()];
+        int n;
+        int extra;
+        try (InputStream in = repository.openChunk(chunk.hash())) {
+            n = in.readNBytes(data, 0, data.length);
+            extra = in.read();
+        } catch (BackupException e) {
+            if (e.reason() == Reason.NOT_FOUND) {
+                throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash() + " is missing from the repository");
+            }
+            throw e;
+        }
+        if (n != data.length || extra != -1 || !Sha256.digest(data, 0, n).equals(chunk.hash())) {
+            throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash()
+                    + " is corrupt (its content does not match its hash)");
+        }
+        return data;
+    }
+
+    private void fail(String dest, Path partial, Reason reason, String message) {
+        try {
+            Files.deleteIfExists(partial);
+        } catch (IOException ignored) {
+            // reported below; the partial name never looks like the real file
+        }
+        failures.add(new RestoreResult.Failure(dest, reason, "Cannot restore " + dest + ": " + message));
+    }
+
+    private static Reason reasonOf(StoreException e) {
+        return switch (e.kind()) {
+            case NOT_FOUND -> Reason.NOT_FOUND;
+            case ACCESS_DENIED -> Reason.ACCESS_DENIED;
+            case INTEGRITY -> Reason.INTEGRITY;
+            case IO -> Reason.IO;
+        };
+    }
+
+    private void restoreSymlink(Path root, Entry link) throws IOException {
+        Path dest = root.resolve(destination(link));
+        Files.createDirectories(dest.getParent());
+        try {
+            Files.createSymbolicLink(dest, Path.of(link.linkTarget()));
+        } catch (FileAlreadyExistsException e) {
+            Files.delete(dest);
+            Files.createSymbolicLink(dest, Path.of(link.linkTarget()));
+        }
+    }
+
+    private static void setModeAndTime(Path path, Entry e) throws IOException {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values();
+        for (int i = 0; i < all.length; i++) {
+            if ((e.mode() & (1 << (8 - i))) != 0) {
+                perms.add(all[i]);
+            }
+        }
+        try {
+            Files.setPosixFilePermissions(path, perms);
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: modes cannot be kept
+        }
+        Files.setLastModifiedTime(path, FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS));
+    }
+
+    private ManifestReader openLocal(String id, Path manifest) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(manifest), 1 << 16);
+        try {
+            return ManifestCodec.newReader(in);
+        } catch (ManifestFormatException e) {
+            in.close();
+            throw new BackupException(Reason.INTEGRITY, "Cannot read backup " + id + ": its manifest is damaged: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        s.codePoints().forEach(c -> sb.append(Character.isISOControl(c) ? "?" : Character.toString(c)));
+        return sb.toString();
+    }
+}
