@@ -131,6 +131,18 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    /** Reads a manifest through to its verified trailer, for its header and totals. */
+    public BackupSummary summary(String id) {
+        try (ManifestReader reader = openManifest(id)) {
+            while (reader.next() != null) {
+                // the totals sit in the trailer, after the entries
+            }
+            return new BackupSummary(id, reader.header(), reader.totals());
+        } catch (IOException e) {
+            throw new BackupException(Reason.IO, "Cannot read backup " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Copies a manifest to a local file, so it can be read twice without a second GET. */
     public Path downloadManifest(String id, Path dir) {
         try (InputStream in = openObject(RepositoryLayout.manifestKey(id), "backup " + id)) {

@@ -1,0 +1,122 @@
+package dev.s3backup.cli;
+
+import dev.s3backup.core.push.Push;
+import dev.s3backup.core.push.PushOptions;
+import dev.s3backup.core.push.PushProgress;
+import dev.s3backup.core.push.PushResult;
+import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.source.Source;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "push", mixinStandardHelpOptions = true,
+        description = {"Back up snapshot directories and loose files as one new backup.",
+            "",
+            "Each file is read once; chunks the repository already holds are skipped, new ones are",
+            "uploaded with their SHA-256 so the store verifies them. The backup's manifest is written",
+            "last: an interrupted push leaves no backup, and re-running it uploads only what is missing.",
+            "",
+            "Push a snapshot, not live files: a file that changes while being read fails the push.",
+            "",
+            "Examples:",
+            "  s3backup push -r s3://bucket/db 13036267341651542609=/data/backup-b1 my-backup.coordinator.bin",
+            "  s3backup push -r file:///mnt/nas/db --name nightly node1 node2"},
+        footer = ExitCodes.HELP_FOOTER)
+final class PushCommand extends BaseCommand {
+    @Mixin
+    RepoOptions repoOptions;
+
+    @Parameters(arity = "1..*", paramLabel = "SOURCE",
+            description = "TOKEN=DIR (a node's data directory, restored as TOKEN/), DIR (labelled with its own name), "
+                    + "or FILE (a loose file such as coordinator.bin, restored at the top).")
+    List<String> sources;
+
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = "",
+            description = "Label of the backup (retention applies per name).")
+    String name;
+
+    @Option(names = "--dry-run", description = "Read and hash everything; upload and commit nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print the summary as JSON on stdout.")
+    boolean json;
+
+    @Option(names = "--upload-threads", paramLabel = "N", defaultValue = "" + PushOptions.DEFAULT_UPLOAD_THREADS,
+            description = "Chunk uploads in flight (default: ${DEFAULT-VALUE}).")
+    int uploadThreads;
+
+    @Option(names = "--read-threads", paramLabel = "N", defaultValue = "" + PushOptions.DEFAULT_READ_THREADS,
+            description = "Files read and hashed at once (default: ${DEFAULT-VALUE}).")
+    int readThreads;
+
+    @Override
+    public Integer call() {
+        Output output = output();
+        if (uploadThreads < 1 || readThreads < 1) {
+            throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
+                    "Cannot push: --upload-threads and --read-threads must be at least 1");
+        }
+        List<Source> parsed = sources.stream().map(Source::parse).toList();
+        PushOptions options = PushOptions.defaults(Hosts.name(), S3BackupCommand.version())
+                .withName(name).withDryRun(dryRun).withUploadThreads(uploadThreads).withReadThreads(readThreads);
+        PushProgress progress = new PushProgress();
+        PushResult result;
+        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false));
+             ProgressLine line = new ProgressLine(output, () -> status(progress))) {
+            result = new Push(repo, options, Clock.systemUTC(), progress).run(parsed);
+        }
+        result.warnings().forEach(output::warn);
+        if (json) {
+            output.out().println(Json.write(toMap(result)));
+        } else {
+            printSummary(output, result);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static String status(PushProgress p) {
+        if (p.totalBytes() < 0) {
+            return "scanning sources...";
+        }
+        return "pushed " + p.filesDone() + "/" + p.totalFiles() + " files, read " + Sizes.bytes(p.bytesScanned())
+                + " of " + Sizes.bytes(p.totalBytes()) + ProgressLine.percent(p.bytesScanned(), p.totalBytes())
+                + ", uploaded " + Sizes.bytes(p.bytesUploaded());
+    }
+
+    private static void printSummary(Output output, PushResult r) {
+        var out = output.out();
+        out.println((r.dryRun() ? "Dry run, nothing uploaded: backup would be " : "Backup ") + r.backupId()
+                + (r.dryRun() ? "" : " committed"));
+        out.printf("  files:          %d (%d directories, %d symlinks)%n", r.files(), r.directories(), r.symlinks());
+        out.printf("  bytes scanned:  %s%n", Sizes.bytes(r.bytesScanned()));
+        out.printf("  bytes uploaded: %s%s%n", Sizes.bytes(r.bytesUploaded()), r.dryRun() ? " (would be)" : "");
+        out.printf("  chunks:         %d new, %d reused%n", r.chunksNew(), r.chunksReused());
+        out.printf("  parent:         %s%n", r.parentId() == null ? "none (first backup)" : r.parentId());
+        out.printf("  duration:       %s%n", Sizes.duration(r.duration()));
+        out.printf("  requests:       %s%n", r.requests());
+    }
+
+    static Map<String, Object> toMap(PushResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backupId", r.backupId());
+        m.put("committed", !r.dryRun());
+        m.put("parentId", r.parentId());
+        m.put("files", r.files());
+        m.put("directories", r.directories());
+        m.put("symlinks", r.symlinks());
+        m.put("bytesScanned", r.bytesScanned());
+        m.put("bytesUploaded", r.bytesUploaded());
+        m.put("chunksNew", r.chunksNew());
+        m.put("chunksReused", r.chunksReused());
+        m.put("durationSeconds", r.duration().toNanos() / 1e9);
+        m.put("requests", Requests.toMap(r.requests()));
+        m.put("warnings", r.warnings());
+        return m;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.s3backup.cli;
+
+import picocli.CommandLine.Option;
+
+/** Where the repository is and how to reach it; shared by every command that opens one. */
+final class RepoOptions {
+    @Option(names = {"-r", "--repo"}, paramLabel = "URL", defaultValue = "${env:S3BACKUP_REPO}",
+            description = "Repository: s3://BUCKET/PREFIX or file:///PATH (default: $S3BACKUP_REPO).")
+    String repo;
+
+    @Option(names = "--endpoint", paramLabel = "URL", defaultValue = "${env:AWS_ENDPOINT_URL}",
+            description = "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: $AWS_ENDPOINT_URL, else AWS).")
+    String endpoint;
+
+    @Option(names = "--region", paramLabel = "REGION",
+            description = "AWS region (default: the SDK's chain: $AWS_REGION, profile; us-east-1 with --endpoint).")
+    String region;
+
+    @Option(names = "--path-style", description = "Address buckets as http://host/bucket (most S3-compatible servers).")
+    boolean pathStyle;
+
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Named profile from ~/.aws/credentials and ~/.aws/config (default: $AWS_PROFILE or the default chain).")
+    String profile;
+
+    @Option(names = "--checksum-mode", paramLabel = "MODE",
+            description = "when-required (default with --endpoint: S3-compatible servers) or when-supported "
+                    + "(default on AWS): whether the SDK adds its own CRC checksums. Chunks always carry their SHA-256.")
+    String checksumMode;
+
+    @Option(names = "--storage-class", paramLabel = "CLASS",
+            description = "Storage class of new chunks, e.g. STANDARD, INTELLIGENT_TIERING, STANDARD_IA (default: the bucket's).")
+    String storageClass;
+
+    @Option(names = "--sse", paramLabel = "MODE",
+            description = "Server-side encryption of new objects: AES256 (SSE-S3) or aws:kms (SSE-KMS) (default: the bucket's).")
+    String sse;
+
+    @Option(names = "--sse-kms-key-id", paramLabel = "KEY", description = "KMS key for --sse aws:kms (default: the AWS-managed key).")
+    String sseKmsKeyId;
+
+    String requireRepo() {
+        if (repo == null || repo.isBlank()) {
+            throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
+                    "Missing repository: give --repo URL or set S3BACKUP_REPO (s3://BUCKET/PREFIX or file:///PATH)");
+        }
+        return repo;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.s3backup.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The root command: global options, the subcommands, and the version. */
+@Command(name = "s3backup",
+        mixinStandardHelpOptions = true,
+        versionProvider = S3BackupCommand.Version.class,
+        description = {
+            "Content-addressed backups of LSM-tree snapshots (HyperDex, LevelDB, RocksDB, SSTable stores)",
+            "to S3, any S3-compatible server, or a local directory. Each backup is complete on its own;",
+            "all backups share storage: a chunk already in the repository is never uploaded again.",
+            ""},
+        subcommands = {InitCommand.class, PushCommand.class, RestoreCommand.class, ListCommand.class,
+            ShowCommand.class, CommandLine.HelpCommand.class},
+        footer = ExitCodes.HELP_FOOTER)
+final class S3BackupCommand implements Runnable {
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Show stack traces of errors (credentials are never printed).")
+    boolean debug;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 's3backup --help'");
+    }
+
+    static String version() {
+        Properties p = new Properties();
+        try (InputStream in = S3BackupCommand.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException ignored) {
+            // an unknown version is still a working tool
+        }
+        return p.getProperty("version", "unknown");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"s3backup " + version(),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}
