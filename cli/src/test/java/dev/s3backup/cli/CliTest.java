@@ -1,0 +1,170 @@
+package dev.s3backup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line on a file:// repository: exit codes, output formats, messages. */
+class CliTest {
+    @TempDir
+    Path dir;
+    Path data;
+    String repo;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        data = dir.resolve("data");
+        Files.createDirectories(data.resolve("node1"));
+        byte[] sst = new byte[300_000];
+        new Random(7).nextBytes(sst);
+        Files.write(data.resolve("node1/000001.sst"), sst);
+        Files.writeString(data.resolve("node1/CURRENT"), "MANIFEST-000001\n");
+        Files.writeString(data.resolve("coordinator.bin"), "coordinator state");
+        repo = dir.resolve("repo").toUri().toString();
+    }
+
+    @Test
+    void helpListsEveryCommandAndTheExitCodes() {
+        CliRun run = CliRun.of("--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("init", "push", "restore", "list", "show", "Exit codes", "integrity failure");
+        for (String command : new String[] {"init", "push", "restore", "list", "show"}) {
+            CliRun sub = CliRun.of(command, "--help");
+            assertThat(sub.exitCode()).as(command).isZero();
+            assertThat(sub.out()).as(command).contains("--repo", "Exit codes");
+        }
+    }
+
+    @Test
+    void versionPrintsTheProjectVersion() {
+        CliRun run = CliRun.of("--version");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).startsWith("s3backup ").doesNotContain("${project.version}");
+    }
+
+    @Test
+    void pushTwiceThenRestoreRoundTrips() throws IOException {
+        assertThat(CliRun.of("init", "-r", repo).exitCode()).isZero();
+        CliRun first = CliRun.of("push", "-r", repo, "--json", data.resolve("node1").toString(),
+                data.resolve("coordinator.bin").toString());
+        assertThat(first.exitCode()).as(first.toString()).isZero();
+        long expected = 300_000 + "MANIFEST-000001\n".length() + "coordinator state".length();
+        assertThat(first.out()).contains("\"bytesUploaded\":" + expected, "\"chunksNew\":3");
+        CliRun second = CliRun.of("push", "-r", repo, data.resolve("node1").toString(),
+                data.resolve("coordinator.bin").toString());
+        assertThat(second.exitCode()).as(second.toString()).isZero();
+        assertThat(second.out()).contains("bytes uploaded: 0 B", "0 new, 3 reused", "requests:");
+
+        Path target = dir.resolve("restored");
+        CliRun restore = CliRun.of("restore", "-r", repo, "--manifest", "latest", "--target", target.toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isZero();
+        assertThat(target.resolve("node1/000001.sst")).hasSameBinaryContentAs(data.resolve("node1/000001.sst"));
+        assertThat(target.resolve("coordinator.bin")).hasSameTextualContentAs(data.resolve("coordinator.bin"));
+
+        CliRun list = CliRun.of("list", "-r", repo, "--json");
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).startsWith("[{").contains("\"files\":3");
+        CliRun show = CliRun.of("show", "-r", repo, "latest", "--files");
+        assertThat(show.exitCode()).isZero();
+        assertThat(show.out()).contains("node1/000001.sst", "coordinator.bin");
+    }
+
+    @Test
+    void missingRepositoryOptionIsAUsageError() {
+        CliRun run = CliRun.of("list");
+        if (System.getenv("S3BACKUP_REPO") == null) {
+            assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.err()).contains("Missing repository");
+        }
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        CliRun run = CliRun.of("push", "--no-such-option");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("usage error");
+    }
+
+    @Test
+    void missingRepositoryIsNotFoundWithAHint() {
+        CliRun run = CliRun.of("list", "-r", dir.resolve("nowhere").toUri().toString());
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(run.err()).contains("s3backup init").doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void initTwiceIsRefused() {
+        assertThat(CliRun.of("init", "-r", repo).exitCode()).isZero();
+        CliRun again = CliRun.of("init", "-r", repo);
+        assertThat(again.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(again.err()).contains("already exists");
+    }
+
+    @Test
+    void missingSourceIsAUsageErrorAndCommitsNothing() {
+        CliRun.of("init", "-r", repo);
+        CliRun run = CliRun.of("push", "-r", repo, dir.resolve("no-such-dir").toString());
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("no-such-dir", "no such file or directory");
+        assertThat(CliRun.of("list", "-r", repo).out()).contains("No backups");
+    }
+
+    @Test
+    void unknownBackupIsNotFound() {
+        CliRun.of("init", "-r", repo);
+        CliRun run = CliRun.of("restore", "-r", repo, "--manifest", "20200101T000000.000Z-00000000",
+                "--target", dir.resolve("t").toString());
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(run.err()).contains("20200101T000000.000Z-00000000", "s3backup list");
+    }
+
+    @Test
+    void nonEmptyTargetIsRefused() throws IOException {
+        CliRun.of("init", "-r", repo);
+        CliRun.of("push", "-r", repo, data.resolve("node1").toString());
+        Path target = Files.createDirectories(dir.resolve("busy"));
+        Files.writeString(target.resolve("keep.txt"), "mine");
+        CliRun run = CliRun.of("restore", "-r", repo, "-m", "latest", "-t", target.toString());
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("not empty", "--force");
+        try (Stream<Path> files = Files.list(target)) {
+            assertThat(files).containsExactly(target.resolve("keep.txt"));
+        }
+    }
+
+    @Test
+    void corruptChunkFailsRestoreWithIntegrityCodeNamingTheFile() throws IOException {
+        CliRun.of("init", "-r", repo);
+        CliRun.of("push", "-r", repo, data.resolve("node1").toString());
+        Path chunks = dir.resolve("repo/chunks");
+        Path biggest;
+        try (Stream<Path> files = Files.walk(chunks)) {
+            biggest = files.filter(Files::isRegularFile).max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length()))
+                    .orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(biggest);
+        bytes[bytes.length / 2] ^= 1;
+        biggest.toFile().setWritable(true);
+        Files.write(biggest, bytes);
+        Path target = dir.resolve("restored");
+        CliRun run = CliRun.of("restore", "-r", repo, "-m", "latest", "-t", target.toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.INTEGRITY);
+        assertThat(run.err()).contains("node1/000001.sst", "corrupt");
+        assertThat(target.resolve("node1/000001.sst")).doesNotExist();
+        assertThat(target.resolve("node1/CURRENT")).exists();
+    }
+
+    @Test
+    void debugShowsTheStackTraceOtherwiseNot() {
+        String nowhere = dir.resolve("nowhere").toUri().toString();
+        assertThat(CliRun.of("list", "-r", nowhere).err()).doesNotContain("\tat ");
+        assertThat(CliRun.of("list", "--debug", "-r", nowhere).err()).contains("\tat ");
+    }
+}
