@@ -1,13 +1,64 @@
 package dev.s3backup.cli;
 
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.s3.S3ObjectStores;
+import dev.s3backup.s3.S3Options;
+import java.util.Locale;
 
 /** Maps the command line's S3 options onto the s3-sink module. */
 final class S3Stores {
     private S3Stores() {
     }
 
-    static ObjectStore open(String url, RepoOptions options) {
-        throw new UnsupportedOperationException("s3 pending");
+    static ObjectStore open(String url, RepoOptions o) {
+        S3Options options;
+        try {
+            S3Options.Builder b = S3Options.builder(url).pathStyle(o.pathStyle).checkBucketOnOpen(true);
+            if (o.endpoint != null && !o.endpoint.isBlank()) {
+                b.endpoint(o.endpoint);
+            }
+            if (o.region != null) {
+                b.region(o.region);
+            }
+            if (o.profile != null) {
+                b.profile(o.profile);
+            }
+            if (o.checksumMode != null) {
+                b.checksumPolicy(checksumPolicy(o.checksumMode));
+            }
+            if (o.storageClass != null) {
+                b.storageClass(o.storageClass);
+            }
+            if (o.sse != null) {
+                b.encryption(encryption(o.sse));
+            }
+            if (o.sseKmsKeyId != null) {
+                b.kms(o.sseKmsKeyId);
+            }
+            options = b.build();
+        } catch (IllegalArgumentException e) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url + "': " + e.getMessage(), e);
+        }
+        return S3ObjectStores.open(options);
+    }
+
+    private static S3Options.ChecksumPolicy checksumPolicy(String mode) {
+        return switch (mode.toLowerCase(Locale.ROOT).replace('_', '-')) {
+            case "when-required" -> S3Options.ChecksumPolicy.WHEN_REQUIRED;
+            case "when-supported" -> S3Options.ChecksumPolicy.WHEN_SUPPORTED;
+            default -> throw new IllegalArgumentException("--checksum-mode must be when-required or when-supported, not '"
+                    + mode + "'");
+        };
+    }
+
+    private static S3Options.Encryption encryption(String sse) {
+        return switch (sse.toLowerCase(Locale.ROOT)) {
+            case "aes256", "sse-s3" -> S3Options.Encryption.AES256;
+            case "aws:kms", "kms", "sse-kms" -> S3Options.Encryption.KMS;
+            case "none" -> S3Options.Encryption.NONE;
+            default -> throw new IllegalArgumentException("--sse must be AES256 or aws:kms, not '" + sse + "'");
+        };
     }
 }
