@@ -1,0 +1,168 @@
+package dev.s3backup.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3backup.cli.ExitCodes;
+import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.core.store.Payload;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line end to end against one backend; every backend (file://, S3Mock, S3Proxy,
+ * LocalStack, an external endpoint) runs these same cases.
+ */
+abstract class EndToEndSuite {
+    private static final Pattern BACKUP_ID = Pattern.compile("\"backupId\":\"([^\"]+)\"");
+
+    @TempDir
+    Path dir;
+    Path data;
+    String repo;
+    List<String> conn;
+
+    abstract Backend backend();
+
+    @BeforeEach
+    void createRepository(TestInfo info) throws IOException {
+        data = SampleData.create(dir.resolve("snapshot"), 42);
+        repo = backend().newRepoUrl(info.getTestMethod().orElseThrow().getName());
+        conn = new java.util.ArrayList<>(backend().connectionArgs());
+        conn.add(0, repo);
+        conn.add(0, "--repo");
+        Cli init = cli("init", "--chunk-size", "64KiB");
+        assertThat(init.exitCode()).as(init.toString()).isZero();
+    }
+
+    Cli cli(String... args) {
+        return Cli.run(conn, args);
+    }
+
+    String[] sources() {
+        return new String[] {data.resolve(SampleData.NODE_A).toString(), data.resolve(SampleData.NODE_B).toString(),
+            data.resolve("coordinator.bin").toString()};
+    }
+
+    Cli push(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("push", "--json"));
+        args.addAll(List.of(extra));
+        args.addAll(List.of(sources()));
+        Cli run = cli(args.toArray(String[]::new));
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        return run;
+    }
+
+    static String backupId(Cli push) {
+        Matcher m = BACKUP_ID.matcher(push.out());
+        assertThat(m.find()).as(push.toString()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void pushTwiceThenRestoreIsByteForByteIdentical() throws IOException {
+        Cli first = push();
+        assertThat(first.out()).contains("\"chunksReused\":1"); // CURRENT is the same on both nodes
+        Cli second = push();
+        assertThat(second.out()).as("nothing re-uploaded").contains("\"bytesUploaded\":0", "\"chunksNew\":0",
+                "\"put\":1,"); // the manifest is the only PUT
+        Path target = dir.resolve("restored");
+        Cli restore = cli("restore", "--manifest", "latest", "--target", target.toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isZero();
+        TreeAssert.assertSameTree(data, target);
+
+        Path firstTarget = dir.resolve("restored-first");
+        Cli restoreFirst = cli("restore", "--manifest", backupId(first), "--target", firstTarget.toString());
+        assertThat(restoreFirst.exitCode()).as(restoreFirst.toString()).isZero();
+        TreeAssert.assertSameTree(data, firstTarget);
+
+        Cli list = cli("list");
+        assertThat(list.out()).contains(backupId(first), backupId(second));
+    }
+
+    @Test
+    void restoresASingleNode() throws IOException {
+        push();
+        Path target = dir.resolve("one-node");
+        Cli restore = cli("restore", "--manifest", "latest", "--node", SampleData.NODE_B, "--target", target.toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isZero();
+        assertThat(TreeAssert.relativePaths(target)).allMatch(p -> p.startsWith(SampleData.NODE_B));
+        TreeAssert.assertSameTree(data.resolve(SampleData.NODE_B), target.resolve(SampleData.NODE_B));
+    }
+
+    @Test
+    void corruptedChunkIsDetectedAndNamesTheFile() throws IOException {
+        push();
+        Path victim = data.resolve(SampleData.NODE_A).resolve("MANIFEST-000004"); // one chunk: chunk hash = file hash
+        String hex = SampleData.sha256Hex(victim);
+        String key = "chunks/" + hex.substring(0, 2) + "/" + hex;
+        try (ObjectStore store = backend().openStore(repo)) {
+            byte[] bytes;
+            try (InputStream in = store.get(key)) {
+                bytes = in.readAllBytes();
+            }
+            bytes[bytes.length / 2] ^= 0x40;
+            assertThat(store.delete(List.of(key)).complete()).isTrue();
+            store.putIfAbsent(key, Payload.of(bytes));
+        }
+        Path target = dir.resolve("restored");
+        Cli restore = cli("restore", "--manifest", "latest", "--target", target.toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+        assertThat(restore.err()).contains(SampleData.NODE_A + "/MANIFEST-000004", "corrupt");
+        assertThat(target.resolve(SampleData.NODE_A).resolve("MANIFEST-000004")).doesNotExist();
+        assertThat(target.resolve(SampleData.NODE_B).resolve("MANIFEST-000004")).exists();
+    }
+
+    @Test
+    void symlinkLeavingTheTargetIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Files.createSymbolicLink(data.resolve(SampleData.NODE_A).resolve("escape"), Path.of("/etc/passwd"));
+        push();
+        Path target = dir.resolve("restored");
+        Cli restore = cli("restore", "--manifest", "latest", "--target", target.toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+        assertThat(restore.err()).contains("escape", "unsafe", "nothing was written");
+        assertThat(target).satisfiesAnyOf(t -> assertThat(t).doesNotExist(), t -> assertThat(t).isEmptyDirectory());
+    }
+
+    @Test
+    void truncatedManifestIsAnIntegrityError() throws IOException {
+        String id = backupId(push());
+        String damagedId = "20200101T000000.000Z-0badf00d";
+        try (ObjectStore store = backend().openStore(repo)) {
+            byte[] bytes;
+            try (InputStream in = store.get("manifests/" + id)) {
+                bytes = in.readAllBytes();
+            }
+            store.putIfAbsent("manifests/" + damagedId, Payload.of(java.util.Arrays.copyOf(bytes, bytes.length - 20)));
+        }
+        Cli restore = cli("restore", "--manifest", damagedId, "--target", dir.resolve("t").toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+        assertThat(restore.err()).contains(damagedId, "damaged");
+        Cli show = cli("show", damagedId);
+        assertThat(show.exitCode()).as(show.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    }
+
+    @Test
+    void missingLocationIsNotFound() {
+        List<String> missing = new java.util.ArrayList<>(backend().connectionArgs());
+        missing.add(0, backend().missingLocationUrl());
+        missing.add(0, "--repo");
+        Cli run = Cli.run(missing, "list");
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(run.err()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void unknownBackupIsNotFound() {
+        Cli run = cli("restore", "--manifest", "20200101T000000.000Z-00000000", "--target", dir.resolve("t").toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+    }
+}
