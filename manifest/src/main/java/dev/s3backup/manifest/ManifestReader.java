@@ -14,7 +14,11 @@ public interface ManifestReader extends Closeable {
 
     /**
      * The next entry, or null after the last one. Returning null means the trailer was read
-     * and the whole manifest verified; a truncated manifest throws instead.
+     * and the whole manifest verified; a truncated manifest throws instead. The checksum comes
+     * after the entries it covers, so a caller that acts irreversibly on an entry should first
+     * read the manifest through once (it streams, so that is cheap).
+     *
+     * @throws IOException only when the underlying stream fails, never for bad data
      */
     Entry next() throws IOException;
 

@@ -9,6 +9,14 @@ import java.io.IOException;
  * beyond a small window, so a million entries cost no more memory than ten.
  */
 public interface ManifestWriter extends Closeable {
+    /**
+     * Appends one entry; entries may come in any order (sorted by node, then path, compresses best).
+     *
+     * @throws IllegalArgumentException if the entry breaks a rule of the format: a path that
+     *     {@link ManifestPaths} refuses, a node not in the header, a field its type does not have
+     *     (a size, hash or chunks on a non-file; a target on a non-symlink), an empty symlink
+     *     target or one holding NUL. Nothing of it is written and the writer stays usable.
+     */
     void write(Entry entry) throws IOException;
 
     /** Writes the trailer and flushes; returns the totals over every entry written. */

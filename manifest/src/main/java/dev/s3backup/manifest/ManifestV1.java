@@ -1,0 +1,32 @@
+package dev.s3backup.manifest;
+
+/**
+ * Constants of manifest format version 1 (see docs/FORMAT-manifest.md), shared by its writer and
+ * reader so both enforce the same limits: a manifest the writer accepts is one the reader accepts.
+ */
+final class ManifestV1 {
+    static final int VERSION = 1;
+
+    static final int TAG_END = 0x00;
+    static final int TAG_FILE = 0x01;
+    /** A file of exactly one chunk whose hash and length are the file's: stored once. */
+    static final int TAG_FILE_ONE_CHUNK = 0x02;
+    static final int TAG_DIRECTORY = 0x03;
+    static final int TAG_SYMLINK = 0x04;
+
+    static final int NODE_INDEX_LOOSE = 0;
+
+    // Limits bound what a hostile or garbled manifest can make a reader allocate.
+    static final int MAX_STRING_BYTES = 64 * 1024;
+    static final int MAX_TOKEN_BYTES = 255;
+    static final int MAX_PROPERTY_VALUE_BYTES = 1024 * 1024;
+    static final int MAX_NODES = 1_000_000;
+    static final int MAX_PROPERTIES = 65_536;
+    /** Sum of the string bytes in the header, as nodes and properties are held in memory. */
+    static final long MAX_HEADER_BYTES = 64L * 1024 * 1024;
+    /** 16 Mi chunk references: a 16 TiB file at 1 MiB chunks; about 1.5 GiB of heap when read. */
+    static final int MAX_CHUNKS_PER_FILE = 1 << 24;
+
+    private ManifestV1() {
+    }
+}
