@@ -113,11 +113,11 @@ public final class Push {
                 for (SourceFile file : files) {
                     pending.add(entryOf(file, pool, readers, uploaders));
                     while (pending.size() > FILE_WINDOW) {
-                        writer.write(await(pending.poll()));
+                        write(writer, await(pending.poll()));
                     }
                 }
                 while (!pending.isEmpty()) {
-                    writer.write(await(pending.poll()));
+                    write(writer, await(pending.poll()));
                 }
                 totals = writer.finish();
             }
@@ -136,6 +136,16 @@ public final class Push {
         return new PushResult(id, parent, options.dryRun(), totals.files(), totals.directories(), totals.symlinks(),
                 progress.bytesScanned(), progress.bytesUploaded(), chunksNew.sum(), chunksReused.sum(),
                 Duration.ofNanos(System.nanoTime() - startNanos), repository.requests().snapshot(), warnings);
+    }
+
+    /** The manifest refuses what it cannot represent safely (a name that is not valid Unicode, say). */
+    private static void write(ManifestWriter writer, Entry entry) throws IOException {
+        try {
+            writer.write(entry);
+        } catch (IllegalArgumentException e) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot back up " + entry.node() + "/" + entry.path()
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     /** Chunks referenced by a committed backup: known present, so never uploaded or checked again. */
