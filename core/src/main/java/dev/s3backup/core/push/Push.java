@@ -197,8 +197,13 @@ public final class Push {
         MessageDigest fileDigest = Sha256.newDigest();
         long read = 0;
         FileIdentity before;
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+            // Before the open: a file replaced between the two then shows as a changed identity.
             before = FileIdentity.of(path);
+        } catch (IOException e) {
+            throw sourceFailure(path, e);
+        }
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             while (true) {
                 byte[] buffer = pool.acquire();
                 int n = readFully(channel, buffer);

@@ -20,6 +20,9 @@ public record RepositoryConfig(int formatVersion, String repositoryId, String ha
     private static final String FIRST_LINE = "s3backup-repository";
 
     public RepositoryConfig {
+        if (formatVersion < 1) {
+            throw new IllegalArgumentException("format version must be >= 1: " + formatVersion);
+        }
         Objects.requireNonNull(repositoryId, "repositoryId");
         if (!"sha256".equals(hash)) {
             throw new IllegalArgumentException("unsupported hash: " + hash);

@@ -73,7 +73,7 @@ public final class Restore {
         try {
             Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
             manifest = repository.downloadManifest(id, tempDir);
-            Plan plan = check(id, manifest, root);
+            Plan plan = check(id, manifest);
             progress.totalBytes.set(plan.bytes);
             progress.totalFiles.set(plan.files);
             Files.createDirectories(root);
@@ -136,9 +136,11 @@ public final class Restore {
      * Reads the whole manifest once and refuses it, before anything is written, if any entry
      * could land outside the target, collides with another, or is otherwise unsafe.
      */
-    private Plan check(String id, Path manifest, Path root) throws IOException {
+    private Plan check(String id, Path manifest) throws IOException {
         Set<String> destinations = new HashSet<>();
         Set<String> symlinkDestinations = new HashSet<>();
+        // Checked after the pass: whether a link escapes depends on every other link of the backup.
+        List<String[]> links = new ArrayList<>();
         Set<String> looseNames = new HashSet<>();
         Set<String> nodeTokens = new HashSet<>();
         long files = 0;
@@ -159,8 +161,8 @@ public final class Restore {
                     problem = SafePaths.throughSymlink(dest, symlinkDestinations);
                 }
                 if (problem == null && e.type() == EntryType.SYMLINK) {
-                    problem = SafePaths.linkProblem(root, root.resolve(dest), e.linkTarget());
                     symlinkDestinations.add(dest);
+                    links.add(new String[] {dest, e.linkTarget()});
                 }
                 if (problem == null) {
                     for (ChunkRef c : e.chunks()) {
@@ -179,6 +181,13 @@ public final class Restore {
                     files++;
                     bytes += e.size();
                 }
+            }
+        }
+        for (String[] link : links) {
+            String problem = SafePaths.linkProblem(link[0], link[1], symlinkDestinations);
+            if (problem != null) {
+                throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": entry '"
+                        + printable(link[0]) + "' is unsafe: " + problem + "; nothing was written");
             }
         }
         // A node directory and a loose file of the same name cannot both exist.
@@ -226,16 +235,15 @@ public final class Restore {
                     continue;
                 }
                 if (!e.node().isEmpty() && createdNodeDirs.add(e.node())) {
-                    Files.createDirectories(root.resolve(e.node()));
+                    Path nodeDir = root.resolve(e.node());
+                    Files.createDirectories(nodeDir);
+                    requireInside(root, nodeDir, e.node());
                 }
                 Path dest = root.resolve(destination(e));
                 switch (e.type()) {
                     case DIRECTORY -> {
                         Files.createDirectories(dest);
-                        if (!dest.toRealPath().startsWith(root)) {
-                            throw new BackupException(Reason.INTEGRITY, "Cannot restore " + destination(e)
-                                    + ": an existing symbolic link in the target leads it outside " + root);
-                        }
+                        requireInside(root, dest, destination(e));
                         directories.add(e);
                     }
                     case SYMLINK -> symlinks.add(e);
@@ -262,6 +270,14 @@ public final class Restore {
                 workers.shutdownNow();
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Refuses a directory that an existing symbolic link in the target (with --force) leads elsewhere. */
+    private static void requireInside(Path root, Path dir, String what) throws IOException {
+        if (!dir.toRealPath().startsWith(root)) {
+            throw new BackupException(Reason.INTEGRITY, "Cannot restore " + printable(what)
+                    + ": an existing symbolic link in the target leads it outside " + root);
         }
     }
 
@@ -301,6 +317,10 @@ public final class Restore {
         } catch (StoreException ex) {
             fail(dest, partial, reasonOf(ex), ex.getMessage());
         } catch (IOException ex) {
+            fail(dest, partial, Reason.IO, ex.toString());
+        } catch (RuntimeException ex) {
+            // A store's stream may fail unchecked (an HTTP client's does); on a worker thread it
+            // would vanish and the file would be missing from a restore reported complete.
             fail(dest, partial, Reason.IO, ex.toString());
         }
     }
@@ -347,6 +367,7 @@ public final class Restore {
     private void restoreSymlink(Path root, Entry link) throws IOException {
         Path dest = root.resolve(destination(link));
         Files.createDirectories(dest.getParent());
+        requireInside(root, dest.getParent(), destination(link));
         try {
             Files.createSymbolicLink(dest, Path.of(link.linkTarget()));
         } catch (FileAlreadyExistsException e) {

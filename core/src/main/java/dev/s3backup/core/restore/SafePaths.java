@@ -2,6 +2,9 @@ package dev.s3backup.core.restore;
 
 import dev.s3backup.manifest.Node;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.Set;
 
 /**
@@ -47,18 +50,43 @@ final class SafePaths {
         return null;
     }
 
-    /** Why a symbolic link's target is unsafe (it leaves the target directory), or null. */
-    static String linkProblem(Path root, Path link, String target) {
+    /**
+     * Why a symbolic link's target is unsafe (it could resolve outside the target directory), or
+     * null. The target is walked segment by segment from the link's directory; a ".." that would
+     * climb out of another symbolic link of the backup is refused, because the kernel climbs out of
+     * where that link points, not out of where it sits ("c" -> "." makes "c/../.." one level higher
+     * than it reads). Only the complete set of the backup's links makes this decidable, so call it
+     * once every entry has been seen.
+     *
+     * @param link the link's destination, '/'-separated, relative to the target
+     * @param symlinkDestinations the destination of every symbolic link in the backup
+     */
+    static String linkProblem(String link, String target, Set<String> symlinkDestinations) {
         if (target.isEmpty() || target.indexOf('\0') >= 0) {
             return "its link target is empty or contains NUL";
         }
-        Path t = Path.of(target);
-        if (t.isAbsolute()) {
+        if (target.startsWith("/") || Path.of(target).isAbsolute()) {
             return "it is a symbolic link to the absolute path '" + target + "'";
         }
-        Path resolved = link.getParent().resolve(t).normalize();
-        if (!resolved.startsWith(root)) {
-            return "it is a symbolic link pointing outside the target ('" + target + "')";
+        Deque<String> at = new ArrayDeque<>(Arrays.asList(link.split("/")));
+        at.removeLast();
+        boolean throughLink = false;
+        for (String segment : target.split("/")) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                continue;
+            }
+            if (segment.equals("..")) {
+                if (throughLink) {
+                    return "it is a symbolic link that climbs out of another symbolic link ('" + target + "')";
+                }
+                if (at.isEmpty()) {
+                    return "it is a symbolic link pointing outside the target ('" + target + "')";
+                }
+                at.removeLast();
+            } else {
+                at.addLast(segment);
+                throughLink = throughLink || symlinkDestinations.contains(String.join("/", at));
+            }
         }
         return null;
     }

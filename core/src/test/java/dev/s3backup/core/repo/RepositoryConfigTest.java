@@ -1,0 +1,84 @@
+package dev.s3backup.core.repo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.BackupException.Reason;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class RepositoryConfigTest {
+
+    @Test
+    void encodeDecodeRoundTrip() {
+        RepositoryConfig config = RepositoryConfig.create(1 << 20);
+
+        RepositoryConfig decoded = RepositoryConfig.decode(config.encode(), "test");
+
+        assertThat(decoded).isEqualTo(config);
+        assertThat(RepositoryConfig.create(1 << 20).repositoryId()).isNotEqualTo(config.repositoryId());
+    }
+
+    @Test
+    void decodeIgnoresBlankLines() {
+        String text = "s3backup-repository\n\nformat-version=1\nrepository-id=abc\nhash=sha256\n\n"
+                + "chunker=fixed\nchunk-size=65536\n\n";
+
+        assertThat(RepositoryConfig.decode(bytes(text), "test"))
+                .isEqualTo(new RepositoryConfig(1, "abc", "sha256", "fixed", 65536));
+    }
+
+    @Test
+    void aNewerFormatVersionIsRefusedAskingForAnUpgrade() {
+        String text = new String(RepositoryConfig.create(1 << 20).encode(), StandardCharsets.UTF_8)
+                .replace("format-version=1", "format-version=2")
+                // a newer format may well use parameters this version does not know
+                .replace("chunker=fixed", "chunker=fastcdc");
+
+        assertThatThrownBy(() -> RepositoryConfig.decode(bytes(text), "file:///r/"))
+                .isInstanceOfSatisfying(BackupException.class, e -> {
+                    assertThat(e.reason()).isNotEqualTo(Reason.INTEGRITY);
+                    assertThat(e.getMessage()).contains("file:///r/").contains("format version 2")
+                            .contains("newer").contains("upgrade");
+                });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "",
+        "garbage",
+        "\u0000\u0001\u0002",
+        "s3backup-repository\nno equals sign\n",
+        "s3backup-repository\nformat-version=1\nrepository-id=a\nhash=sha256\nchunker=fixed\n",
+        "s3backup-repository\nformat-version=one\nrepository-id=a\nhash=sha256\nchunker=fixed\nchunk-size=65536\n",
+        "s3backup-repository\nformat-version=1\nrepository-id=a\nhash=md5\nchunker=fixed\nchunk-size=65536\n",
+        "s3backup-repository\nformat-version=1\nrepository-id=a\nhash=sha256\nchunker=fixed\nchunk-size=12\n",
+        "s3backup-repository\nformat-version=1\nhash=sha256\nchunker=fixed\nchunk-size=65536\n",
+        "s3backup-repository\nformat-version=0\nrepository-id=a\nhash=sha256\nchunker=fixed\nchunk-size=65536\n",
+        "s3backup-repository\nformat-version=-3\nrepository-id=a\nhash=sha256\nchunker=fixed\nchunk-size=65536\n",
+    })
+    void aGarbledConfigIsRefusedAsIntegrityFailure(String text) {
+        assertThatThrownBy(() -> RepositoryConfig.decode(bytes(text), "file:///r/"))
+                .isInstanceOfSatisfying(BackupException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.INTEGRITY);
+                    assertThat(e.getMessage()).startsWith("Cannot open repository file:///r/");
+                });
+    }
+
+    @Test
+    void chunkSizeBoundsAreEnforced() {
+        assertThatThrownBy(() -> RepositoryConfig.create(RepositoryConfig.MIN_CHUNK_SIZE - 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RepositoryConfig.create(RepositoryConfig.MAX_CHUNK_SIZE + 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(RepositoryConfig.create(RepositoryConfig.MAX_CHUNK_SIZE).chunkSize())
+                .isEqualTo(RepositoryConfig.MAX_CHUNK_SIZE);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,123 @@
+package dev.s3backup.core.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SafePathsTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a", "a.sst", "dir/sub/file", "..a", "a..", ".hidden", "...", "a b", "ü/ß", "a\\b"})
+    void plainRelativePathsAreSafe(String path) {
+        assertThat(SafePaths.problem("node", path)).isNull();
+    }
+
+    @Test
+    void aLooseFileAtTheTopIsSafe() {
+        assertThat(SafePaths.problem("", "coordinator.bin")).isNull();
+    }
+
+    @Test
+    void anEmptyPathIsRefused() {
+        assertThat(SafePaths.problem("n", "")).contains("empty");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/etc/passwd", "/", "//x"})
+    void absolutePathsAreRefused(String path) {
+        assertThat(SafePaths.problem("n", path)).contains("absolute");
+        assertThat(SafePaths.problem("", path)).contains("absolute");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"..", "../x", "a/../../x", "a/..", ".", "./a", "a/./b", "a//b", "a/", "a/b/"})
+    void dotDotDotAndEmptySegmentsAreRefused(String path) {
+        assertThat(SafePaths.problem("n", path)).contains("segment");
+        assertThat(SafePaths.problem("", path)).isNotNull();
+    }
+
+    @Test
+    void nulIsRefused() {
+        assertThat(SafePaths.problem("n", "a\0b")).contains("forbidden character");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"..", ".", "a/b", "has space", "x\0"})
+    void aNodeTokenThatIsNotAPlainNameIsRefused(String token) {
+        assertThat(SafePaths.problem(token, "file")).contains("node token");
+    }
+
+    @Test
+    void aLooseFileBelowADirectoryIsRefused() {
+        assertThat(SafePaths.problem("", "sub/coordinator.bin")).contains("top");
+    }
+
+    @Test
+    void entriesBelowASymlinkAreRefused() {
+        Set<String> links = Set.of("n/link", "n/a/deeper");
+
+        assertThat(SafePaths.throughSymlink("n/link/x", links)).contains("'n/link'");
+        assertThat(SafePaths.throughSymlink("n/a/deeper/x/y", links)).contains("'n/a/deeper'");
+        assertThat(SafePaths.throughSymlink("n/link", links)).isNull();
+        assertThat(SafePaths.throughSymlink("n/linked/x", links)).isNull();
+        assertThat(SafePaths.throughSymlink("n/a/deep", links)).isNull();
+        assertThat(SafePaths.throughSymlink("top", links)).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "n/l, x",
+        "n/l, ./x",
+        "n/l, sub/x",
+        "n/l, ..",
+        "n/l, ../m/x",
+        "n/a/b/l, ../../x",
+        "n/a/b/l, ../../../n/x",
+        "n/l, a/../b",
+        "n/l, x//y/",
+        "top, coordinator.bin",
+    })
+    void linksThatStayInsideAreSafe(String link, String target) {
+        assertThat(SafePaths.linkProblem(link, target, Set.of(link))).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "n/l, ../..",
+        "n/l, ../../x",
+        "n/a/b/l, ../../../../x",
+        "n/l, a/../../../x",
+        "top, ../x",
+        "top, ..",
+    })
+    void linksThatClimbOutAreRefused(String link, String target) {
+        assertThat(SafePaths.linkProblem(link, target, Set.of(link))).contains("outside");
+    }
+
+    @Test
+    void absoluteEmptyAndNulLinkTargetsAreRefused() {
+        assertThat(SafePaths.linkProblem("n/l", "/etc/passwd", Set.of())).contains("absolute");
+        assertThat(SafePaths.linkProblem("n/l", "/", Set.of())).contains("absolute");
+        assertThat(SafePaths.linkProblem("n/l", "", Set.of())).contains("empty");
+        assertThat(SafePaths.linkProblem("n/l", "a\0b", Set.of())).contains("NUL");
+    }
+
+    @Test
+    void aLinkThatClimbsOutOfAnotherLinkIsRefused() {
+        // n/c -> "." : the kernel reads n/c/../.. as n/.., one level above where it reads.
+        Set<String> links = Set.of("n/c", "n/a");
+
+        assertThat(SafePaths.linkProblem("n/a", "c/../../x", links)).contains("another symbolic link");
+        assertThat(SafePaths.linkProblem("n/a", "c/x/..", links)).contains("another symbolic link");
+        assertThat(SafePaths.linkProblem("n/a", "a/..", links)).isNotNull();
+        // Through a link without climbing back is fine: each link is checked on its own.
+        assertThat(SafePaths.linkProblem("n/a", "c/x", links)).isNull();
+        assertThat(SafePaths.linkProblem("n/a", "../n/c", links)).isNull();
+        // Climbing before the link is reached is fine too.
+        assertThat(SafePaths.linkProblem("n/sub/a", "../c", Set.of("n/c"))).isNull();
+    }
+}
