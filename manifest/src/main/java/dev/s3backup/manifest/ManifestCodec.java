@@ -16,7 +16,7 @@ import java.util.Objects;
  *
  * <p>Every manifest starts with the 8 bytes {@link #MAGIC} and the format version as an unsigned
  * LEB128 varint, both uncompressed, so a reader tells versions apart before decoding anything
- * else. See docs/FORMAT-manifest.md for the layout of each version.
+ * else. See docs/FORMAT.md for the layout of each version.
  */
 public final class ManifestCodec {
     public static final int CURRENT_VERSION = 1;

@@ -1,7 +1,7 @@
 package dev.s3backup.manifest;
 
 /**
- * Constants of manifest format version 1 (see docs/FORMAT-manifest.md), shared by its writer and
+ * Constants of manifest format version 1 (see docs/FORMAT.md), shared by its writer and
  * reader so both enforce the same limits: a manifest the writer accepts is one the reader accepts.
  */
 final class ManifestV1 {

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads manifest format version 1 (docs/FORMAT-manifest.md). Every count and length is checked
+ * Reads manifest format version 1 (docs/FORMAT.md). Every count and length is checked
  * against a limit before anything is allocated by it, and nothing is sized from an untrusted
  * count, so a hostile manifest costs at most a bounded amount of memory per entry.
  */

@@ -15,7 +15,7 @@ import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 
 /**
- * Writes manifest format version 1 (docs/FORMAT-manifest.md). Every rule the reader enforces is
+ * Writes manifest format version 1 (docs/FORMAT.md). Every rule the reader enforces is
  * checked here first, so this writer never produces a manifest that a reader would reject.
  */
 final class ManifestV1Writer implements ManifestWriter {

@@ -46,7 +46,8 @@ public record Source(String token, Path path, boolean looseFile) {
         }
         Path name = asPath.toAbsolutePath().normalize().getFileName();
         String token = name == null ? "" : name.toString();
-        if (Files.isDirectory(asPath, LinkOption.NOFOLLOW_LINKS)) {
+        // The source itself may be a link to a directory (a "current" snapshot link): the user named it.
+        if (Files.isDirectory(asPath)) {
             if (!Node.isValidToken(token)) {
                 throw new BackupException(Reason.INVALID_INPUT, "Cannot use source '" + spec + "': its name is not a valid node "
                         + "token; label it as TOKEN=" + spec);
