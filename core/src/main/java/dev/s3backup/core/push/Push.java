@@ -96,7 +96,7 @@ public final class Push {
         List<Node> nodes = sources.stream().filter(s -> !s.looseFile())
                 .map(s -> new Node(s.token(), s.path().toAbsolutePath().toString())).toList();
         ManifestHeader header = new ManifestHeader(id, options.name(), start, options.toolVersion(), options.host(),
-                parent, nodes, Map.of());
+                parent, nodes, options.properties());
 
         Path manifestFile = null;
         ExecutorService readers = Executors.newFixedThreadPool(options.readThreads(), daemon("s3backup-read"));

@@ -1,5 +1,6 @@
 package dev.s3backup.core.push;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,9 +13,10 @@ import java.util.Objects;
  * @param maxInFlightBytes bound on chunk buffers held in memory (read, hashed, not yet uploaded)
  * @param host recorded in the manifest
  * @param toolVersion recorded in the manifest
+ * @param properties recorded in the manifest header (e.g. {@code snapshot.pauseMillis}); readers ignore unknown keys
  */
 public record PushOptions(String name, boolean dryRun, int readThreads, int uploadThreads, long maxInFlightBytes,
-                          String host, String toolVersion) {
+                          String host, String toolVersion, Map<String, String> properties) {
     public static final int DEFAULT_READ_THREADS = 2;
     public static final int DEFAULT_UPLOAD_THREADS = 16;
     public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 128L << 20;
@@ -23,6 +25,7 @@ public record PushOptions(String name, boolean dryRun, int readThreads, int uplo
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(toolVersion, "toolVersion");
+        properties = Map.copyOf(properties);
         if (readThreads < 1 || uploadThreads < 1) {
             throw new IllegalArgumentException("thread counts must be >= 1");
         }
@@ -33,22 +36,29 @@ public record PushOptions(String name, boolean dryRun, int readThreads, int uplo
 
     public static PushOptions defaults(String host, String toolVersion) {
         return new PushOptions("", false, DEFAULT_READ_THREADS, DEFAULT_UPLOAD_THREADS, DEFAULT_MAX_IN_FLIGHT_BYTES,
-                host, toolVersion);
+                host, toolVersion, Map.of());
     }
 
     public PushOptions withName(String newName) {
-        return new PushOptions(newName, dryRun, readThreads, uploadThreads, maxInFlightBytes, host, toolVersion);
+        return new PushOptions(newName, dryRun, readThreads, uploadThreads, maxInFlightBytes, host, toolVersion, properties);
     }
 
     public PushOptions withDryRun(boolean newDryRun) {
-        return new PushOptions(name, newDryRun, readThreads, uploadThreads, maxInFlightBytes, host, toolVersion);
+        return new PushOptions(name, newDryRun, readThreads, uploadThreads, maxInFlightBytes, host, toolVersion, properties);
     }
 
     public PushOptions withUploadThreads(int n) {
-        return new PushOptions(name, dryRun, readThreads, n, maxInFlightBytes, host, toolVersion);
+        return new PushOptions(name, dryRun, readThreads, n, maxInFlightBytes, host, toolVersion, properties);
     }
 
     public PushOptions withReadThreads(int n) {
-        return new PushOptions(name, dryRun, n, uploadThreads, maxInFlightBytes, host, toolVersion);
+        return new PushOptions(name, dryRun, n, uploadThreads, maxInFlightBytes, host, toolVersion, properties);
+    }
+
+    /** Adds (or replaces) properties recorded in the manifest header. */
+    public PushOptions withProperties(Map<String, String> more) {
+        Map<String, String> merged = new java.util.TreeMap<>(properties);
+        merged.putAll(more);
+        return new PushOptions(name, dryRun, readThreads, uploadThreads, maxInFlightBytes, host, toolVersion, merged);
     }
 }

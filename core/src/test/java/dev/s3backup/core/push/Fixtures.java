@@ -40,7 +40,8 @@ public final class Fixtures {
     }
 
     public static PushOptions options(int readThreads, int uploadThreads, long maxInFlightBytes) {
-        return new PushOptions("", false, readThreads, uploadThreads, maxInFlightBytes, "test-host", "0.0.0-test");
+        return new PushOptions("", false, readThreads, uploadThreads, maxInFlightBytes, "test-host", "0.0.0-test",
+                java.util.Map.of());
     }
 
     /** A clock whose every reading is one second after the previous reading of any such clock. */
