@@ -1,11 +1,13 @@
 package dev.s3backup.cli;
 
+import dev.s3backup.core.cache.HashCache;
 import dev.s3backup.core.push.Push;
 import dev.s3backup.core.push.PushOptions;
 import dev.s3backup.core.push.PushProgress;
 import dev.s3backup.core.push.PushResult;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.source.Source;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +57,18 @@ final class PushCommand extends BaseCommand {
             description = "Files read and hashed at once (default: ${DEFAULT-VALUE}).")
     int readThreads;
 
+    @Option(names = "--rehash", description = "Read every file even if the hash cache knows it (the cache is refreshed).")
+    boolean rehash;
+
+    @Option(names = "--no-cache", description = "Neither use nor save the hash cache.")
+    boolean noCache;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "${env:S3BACKUP_CACHE_DIR}",
+            description = "Where the hash cache lives (default: $S3BACKUP_CACHE_DIR, else $XDG_CACHE_HOME/s3backup "
+                    + "or ~/.cache/s3backup). It maps a file's device, inode, size and mtime to its chunks, so "
+                    + "unchanged (and hard-linked) files are not read again.")
+    Path cacheDir;
+
     @Override
     public Integer call() {
         Output output = output();
@@ -69,7 +83,11 @@ final class PushCommand extends BaseCommand {
         PushResult result;
         try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false));
              ProgressLine line = new ProgressLine(output, () -> status(progress))) {
-            result = new Push(repo, options, Clock.systemUTC(), progress).run(parsed);
+            HashCache cache = noCache ? HashCache.disabled() : HashCache.open(
+                    HashCache.fileFor(cacheDir != null ? cacheDir : HashCache.defaultDirectory(), repo.config().repositoryId()),
+                    repo.config().repositoryId(), repo.config().chunkSize(), HashCache.DEFAULT_MAX_ENTRIES, rehash,
+                    output::warn);
+            result = new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).run(parsed);
         }
         result.warnings().forEach(output::warn);
         if (json) {
@@ -84,8 +102,9 @@ final class PushCommand extends BaseCommand {
         if (p.totalBytes() < 0) {
             return "scanning sources...";
         }
-        return "pushed " + p.filesDone() + "/" + p.totalFiles() + " files, read " + Sizes.bytes(p.bytesScanned())
-                + " of " + Sizes.bytes(p.totalBytes()) + ProgressLine.percent(p.bytesScanned(), p.totalBytes())
+        long done = p.bytesScanned() + p.bytesCached();
+        return "pushed " + p.filesDone() + "/" + p.totalFiles() + " files, " + Sizes.bytes(done) + " of "
+                + Sizes.bytes(p.totalBytes()) + ProgressLine.percent(done, p.totalBytes())
                 + ", uploaded " + Sizes.bytes(p.bytesUploaded());
     }
 
@@ -94,7 +113,8 @@ final class PushCommand extends BaseCommand {
         out.println((r.dryRun() ? "Dry run, nothing uploaded: backup would be " : "Backup ") + r.backupId()
                 + (r.dryRun() ? "" : " committed"));
         out.printf("  files:          %d (%d directories, %d symlinks)%n", r.files(), r.directories(), r.symlinks());
-        out.printf("  bytes scanned:  %s%n", Sizes.bytes(r.bytesScanned()));
+        out.printf("  bytes read:     %s (%d files unchanged per the hash cache, not read)%n",
+                Sizes.bytes(r.bytesScanned()), r.filesFromCache());
         out.printf("  bytes uploaded: %s%s%n", Sizes.bytes(r.bytesUploaded()), r.dryRun() ? " (would be)" : "");
         out.printf("  chunks:         %d new, %d reused%n", r.chunksNew(), r.chunksReused());
         out.printf("  parent:         %s%n", r.parentId() == null ? "none (first backup)" : r.parentId());
@@ -111,6 +131,7 @@ final class PushCommand extends BaseCommand {
         m.put("directories", r.directories());
         m.put("symlinks", r.symlinks());
         m.put("bytesScanned", r.bytesScanned());
+        m.put("filesFromCache", r.filesFromCache());
         m.put("bytesUploaded", r.bytesUploaded());
         m.put("chunksNew", r.chunksNew());
         m.put("chunksReused", r.chunksReused());

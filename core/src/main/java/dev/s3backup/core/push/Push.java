@@ -2,6 +2,7 @@ package dev.s3backup.core.push;
 
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.cache.HashCache;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.source.FileIdentity;
@@ -43,6 +44,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -71,13 +73,21 @@ public final class Push {
     private final Set<Sha256> seenInPush = ConcurrentHashMap.newKeySet();
     private final LongAdder chunksNew = new LongAdder();
     private final LongAdder chunksReused = new LongAdder();
+    private final LongAdder filesFromCache = new LongAdder();
     private Set<Sha256> knownPresent = Set.of();
+    private HashCache hashCache = HashCache.disabled();
 
     public Push(Repository repository, PushOptions options, Clock clock, PushProgress progress) {
         this.repository = repository;
         this.options = options;
         this.clock = clock;
         this.progress = progress;
+    }
+
+    /** Skips reading files whose identity the cache knows; the cache is saved after the commit. */
+    public Push useHashCache(HashCache cache) {
+        this.hashCache = cache;
+        return this;
     }
 
     public PushResult run(List<Source> sources) {
@@ -123,6 +133,7 @@ public final class Push {
             }
             if (!options.dryRun()) {
                 repository.commitManifest(id, manifestFile);
+                saveHashCache();
             }
         } catch (IOException e) {
             throw new BackupException(Reason.IO, "Cannot write the manifest of backup " + id + ": " + e.getMessage(), e);
@@ -135,7 +146,17 @@ public final class Push {
         }
         return new PushResult(id, parent, options.dryRun(), totals.files(), totals.directories(), totals.symlinks(),
                 progress.bytesScanned(), progress.bytesUploaded(), chunksNew.sum(), chunksReused.sum(),
-                Duration.ofNanos(System.nanoTime() - startNanos), repository.requests().snapshot(), warnings);
+                Duration.ofNanos(System.nanoTime() - startNanos), repository.requests().snapshot(), warnings,
+                filesFromCache.sum());
+    }
+
+    private void saveHashCache() {
+        try {
+            hashCache.save();
+        } catch (IOException | RuntimeException e) {
+            // The backup is committed; a lost cache only means reading the files next time.
+            warnings.add("could not save the hash cache: " + e.getMessage());
+        }
     }
 
     /** The manifest refuses what it cannot represent safely (a name that is not valid Unicode, say). */
@@ -203,6 +224,15 @@ public final class Push {
         } catch (IOException e) {
             throw sourceFailure(path, e);
         }
+        Optional<HashCache.CachedFile> cached = hashCache.lookup(before);
+        if (cached.isPresent() && allPresent(cached.get().chunks())) {
+            progress.filesDone.increment();
+            progress.bytesCached.add(before.size());
+            filesFromCache.increment();
+            chunksReused.add(cached.get().chunks().size());
+            return CompletableFuture.completedFuture(Entry.file(file.node(), file.relativePath(), before.mode(),
+                    before.mtimeNanos(), before.size(), cached.get().sha256(), cached.get().chunks()));
+        }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             while (true) {
                 byte[] buffer = pool.acquire();
@@ -239,9 +269,29 @@ public final class Push {
             throw new BackupException(Reason.IO, "Cannot back up " + path + ": interrupted", e);
         }
         progress.filesDone.increment();
+        Sha256 fileHash = Sha256.of(fileDigest.digest());
+        hashCache.put(before, fileHash, chunks);
         Entry entry = Entry.file(file.node(), file.relativePath(), before.mode(), before.mtimeNanos(), read,
-                Sha256.of(fileDigest.digest()), chunks);
+                fileHash, chunks);
         return CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new)).thenApply(v -> entry);
+    }
+
+    /**
+     * Whether every chunk of a cached file is known to be stored: referenced by the parent,
+     * already in this push, or confirmed by a HEAD (the cache outlives backups that may have
+     * been forgotten and collected, so it is a hint for reading, never proof of presence).
+     */
+    private boolean allPresent(List<ChunkRef> chunks) {
+        for (ChunkRef c : chunks) {
+            if (knownPresent.contains(c.hash()) || seenInPush.contains(c.hash())) {
+                continue;
+            }
+            if (repository.store().head(RepositoryLayout.chunkKey(c.hash())).isEmpty()) {
+                return false;
+            }
+            seenInPush.add(c.hash());
+        }
+        return true;
     }
 
     private void store(Sha256 hash, byte[] buffer, int length, BufferPool pool) {

@@ -10,6 +10,7 @@ public final class PushProgress {
     final LongAdder filesDone = new LongAdder();
     final LongAdder bytesScanned = new LongAdder();
     final LongAdder bytesUploaded = new LongAdder();
+    final LongAdder bytesCached = new LongAdder();
 
     /** Files to read, or -1 while the sources are still being scanned. */
     public long totalFiles() {
@@ -27,6 +28,11 @@ public final class PushProgress {
 
     public long bytesScanned() {
         return bytesScanned.sum();
+    }
+
+    /** Bytes of files the hash cache knew, so they were not read. */
+    public long bytesCached() {
+        return bytesCached.sum();
     }
 
     public long bytesUploaded() {

@@ -14,10 +14,12 @@ import java.util.List;
  * @param chunksNew chunks written (in a dry run: that would be written)
  * @param chunksReused chunk references satisfied by a chunk already stored or already in this push
  * @param warnings files skipped, and why
+ * @param filesFromCache files not read because the hash cache knew their content
  */
 public record PushResult(String backupId, String parentId, boolean dryRun, long files, long directories,
                          long symlinks, long bytesScanned, long bytesUploaded, long chunksNew, long chunksReused,
-                         Duration duration, RequestCounts.Snapshot requests, List<String> warnings) {
+                         Duration duration, RequestCounts.Snapshot requests, List<String> warnings,
+                         long filesFromCache) {
     public PushResult {
         warnings = List.copyOf(warnings);
     }

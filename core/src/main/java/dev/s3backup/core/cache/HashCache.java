@@ -1,0 +1,293 @@
+package dev.s3backup.core.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.s3backup.core.source.FileIdentity;
+import dev.s3backup.manifest.ChunkRef;
+import dev.s3backup.manifest.Sha256;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Remembers, per repository, the hash and chunk list of every file pushed, keyed by the file's
+ * identity (device, inode, size, mtime in ns), so an unchanged file is never read again. A
+ * hard-linked snapshot keeps the inode, so consecutive snapshots of a node hit the cache.
+ *
+ * <p>ctime is not part of the key: creating a hard link updates the inode's ctime, so a key
+ * with ctime would miss on every new snapshot. Size and mtime in nanoseconds on the same inode
+ * catch every ordinary change; see docs/DECISIONS.md.
+ *
+ * <p>The file is rewritten whole, atomically (temp file, fsync, rename), only after a push
+ * committed. A damaged, truncated, foreign (other repository or chunk size) or unknown-version
+ * file is ignored with a warning and rebuilt; it is never trusted.
+ */
+public final class HashCache {
+    public static final long DEFAULT_MAX_ENTRIES = 250_000;
+    private static final byte[] MAGIC = "S3BKHC\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+
+    /** The part of a file's identity that says "same content". */
+    record Key(long device, long inode, long size, long mtimeNanos) {
+        static Key of(FileIdentity id) {
+            return new Key(id.device(), id.inode(), id.size(), id.mtimeNanos());
+        }
+    }
+
+    /** A file's content as last pushed. */
+    public record CachedFile(Sha256 sha256, List<ChunkRef> chunks) {
+        public CachedFile {
+            chunks = List.copyOf(chunks);
+        }
+    }
+
+    private final Path file;
+    private final String repositoryId;
+    private final int chunkSize;
+    private final boolean rehash;
+    private final Cache<Key, CachedFile> entries;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+
+    private HashCache(Path file, String repositoryId, int chunkSize, long maxEntries, boolean rehash) {
+        this.file = file;
+        this.repositoryId = repositoryId;
+        this.chunkSize = chunkSize;
+        this.rehash = rehash;
+        this.entries = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
+    }
+
+    /** A cache that remembers nothing and saves nothing. */
+    public static HashCache disabled() {
+        return new HashCache(null, "", 1, 0, true);
+    }
+
+    /**
+     * Loads the cache file if there is a valid one for this repository.
+     *
+     * @param rehash ignore what the file says (every file is read), but save what this push learns
+     */
+    public static HashCache open(Path file, String repositoryId, int chunkSize, long maxEntries, boolean rehash,
+                                 Consumer<String> warnings) {
+        HashCache cache = new HashCache(file, repositoryId, chunkSize, maxEntries, rehash);
+        if (!rehash) {
+            try {
+                cache.load();
+            } catch (NoSuchFileException e) {
+                // first push from this host: nothing cached yet
+            } catch (IOException | RuntimeException e) {
+                cache.entries.invalidateAll();
+                warnings.accept("ignoring hash cache " + file + " (" + e.getMessage() + "); every file will be read");
+            }
+        }
+        return cache;
+    }
+
+    /** {@code $XDG_CACHE_HOME/s3backup} or {@code ~/.cache/s3backup}. */
+    public static Path defaultDirectory() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("s3backup");
+    }
+
+    public static Path fileFor(Path directory, String repositoryId) {
+        return directory.resolve(repositoryId + ".hashcache");
+    }
+
+    public Optional<CachedFile> lookup(FileIdentity identity) {
+        if (rehash || identity.inode() == 0) {
+            return Optional.empty();
+        }
+        CachedFile hit = entries.getIfPresent(Key.of(identity));
+        (hit == null ? misses : hits).increment();
+        return Optional.ofNullable(hit);
+    }
+
+    public void put(FileIdentity identity, Sha256 sha256, List<ChunkRef> chunks) {
+        if (file != null && identity.inode() != 0) {
+            entries.put(Key.of(identity), new CachedFile(sha256, chunks));
+        }
+    }
+
+    public long hits() {
+        return hits.sum();
+    }
+
+    public long misses() {
+        return misses.sum();
+    }
+
+    /** Writes the cache atomically; a crash leaves the old file or the new one, never a mix. */
+    public void save() throws IOException {
+        if (file == null) {
+            return;
+        }
+        Files.createDirectories(file.getParent());
+        Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream raw = Files.newOutputStream(temp, StandardOpenOption.WRITE)) {
+                MessageDigest digest = Sha256.newDigest();
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new DigestOutputStream(raw, digest), 1 << 16));
+                out.write(MAGIC);
+                out.writeInt(VERSION);
+                out.writeUTF(repositoryId);
+                out.writeInt(chunkSize);
+                Map<Key, CachedFile> snapshot = entries.asMap();
+                out.writeLong(snapshot.size());
+                for (Map.Entry<Key, CachedFile> e : snapshot.entrySet()) {
+                    Key k = e.getKey();
+                    out.writeLong(k.device());
+                    out.writeLong(k.inode());
+                    out.writeLong(k.size());
+                    out.writeLong(k.mtimeNanos());
+                    out.write(e.getValue().sha256().bytes());
+                    out.writeInt(e.getValue().chunks().size());
+                    for (ChunkRef c : e.getValue().chunks()) {
+                        out.write(c.hash().bytes());
+                        out.writeInt(c.length());
+                    }
+                }
+                out.flush();
+                raw.write(digest.digest());
+            }
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private void load() throws IOException {
+        long length = Files.size(file);
+        if (length < MAGIC.length + 32) {
+            throw new IOException("too short to be a hash cache");
+        }
+        MessageDigest digest = Sha256.newDigest();
+        List<Map.Entry<Key, CachedFile>> loaded = new ArrayList<>();
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            // The body is everything but the last 32 bytes, which hold its SHA-256.
+            InputStream limited = new BoundedInputStream(raw, length - 32);
+            DataInputStream in = new DataInputStream(new DigestInputStream(limited, digest));
+            byte[] magic = in.readNBytes(MAGIC.length);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw new IOException("not a hash cache file");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IOException("cache format " + version + " is not " + VERSION);
+            }
+            String repo = in.readUTF();
+            int size = in.readInt();
+            if (!repo.equals(repositoryId) || size != chunkSize) {
+                throw new IOException("written for another repository or chunk size");
+            }
+            long count = in.readLong();
+            // Each entry takes at least 72 bytes: a lying count fails here, not in an allocation.
+            if (count < 0 || count > length / 72) {
+                throw new IOException("damaged (entry count " + count + ")");
+            }
+            for (long i = 0; i < count; i++) {
+                Key key = new Key(in.readLong(), in.readLong(), in.readLong(), in.readLong());
+                Sha256 fileHash = Sha256.of(in.readNBytes(32));
+                int chunks = in.readInt();
+                if (chunks < 0 || key.size() < 0 || chunks > key.size() / chunkSize + 1) {
+                    throw new IOException("damaged (entry " + i + ")");
+                }
+                List<ChunkRef> refs = new ArrayList<>(chunks);
+                long sum = 0;
+                for (int c = 0; c < chunks; c++) {
+                    ChunkRef ref = new ChunkRef(Sha256.of(in.readNBytes(32)), in.readInt());
+                    sum += ref.length();
+                    refs.add(ref);
+                }
+                if (sum != key.size()) {
+                    throw new IOException("damaged (entry " + i + " sizes do not add up)");
+                }
+                loaded.add(Map.entry(key, new CachedFile(fileHash, refs)));
+            }
+            if (in.read() != -1) {
+                throw new IOException("damaged (trailing bytes)");
+            }
+            byte[] expected = raw.readNBytes(32);
+            if (!Arrays.equals(expected, digest.digest())) {
+                throw new IOException("damaged (checksum mismatch)");
+            }
+        } catch (EOFException e) {
+            throw new IOException("truncated", e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("damaged (" + e.getMessage() + ")", e);
+        }
+        for (Map.Entry<Key, CachedFile> e : loaded) {
+            entries.put(e.getKey(), e.getValue());
+        }
+    }
+
+    /** Reads at most {@code limit} bytes of the stream underneath, leaving the rest unread. */
+    private static final class BoundedInputStream extends InputStream {
+        private final InputStream in;
+        private long remaining;
+
+        BoundedInputStream(InputStream in, long limit) {
+            this.in = in;
+            this.remaining = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() {
+            // the caller closes the stream underneath
+        }
+    }
+}
