@@ -39,6 +39,51 @@ final class RepoOptions {
     @Option(names = "--sse-kms-key-id", paramLabel = "KEY", description = "KMS key for --sse aws:kms (default: the AWS-managed key).")
     String sseKmsKeyId;
 
+    @Option(names = "--limit-upload", paramLabel = "SIZE", description = "Upload at most SIZE bytes per second, e.g. 50MiB.")
+    String limitUpload;
+
+    @Option(names = "--limit-download", paramLabel = "SIZE", description = "Download at most SIZE bytes per second, e.g. 100MiB.")
+    String limitDownload;
+
+    @Option(names = "--limit-requests", paramLabel = "N", description = "Send at most N requests per second (any kind).")
+    Double limitRequests;
+
+    /** The limits given, each checked positive: 0 or a negative value is a usage error, not "unlimited". */
+    dev.s3backup.core.limit.Limits limits() {
+        return new dev.s3backup.core.limit.Limits(positiveBytes("--limit-upload", limitUpload),
+                positiveBytes("--limit-download", limitDownload), positiveRate(limitRequests));
+    }
+
+    private static long positiveBytes(String option, String value) {
+        if (value == null) {
+            return 0;
+        }
+        long n;
+        try {
+            n = Sizes.parseBytes(value);
+        } catch (IllegalArgumentException e) {
+            throw usage(option + ": " + e.getMessage());
+        }
+        if (n <= 0) {
+            throw usage(option + " must be a positive size per second, not '" + value + "' (omit it for no limit)");
+        }
+        return n;
+    }
+
+    private static double positiveRate(Double value) {
+        if (value == null) {
+            return 0;
+        }
+        if (!(value > 0) || value.isInfinite()) {
+            throw usage("--limit-requests must be a positive number per second, not " + value + " (omit it for no limit)");
+        }
+        return value;
+    }
+
+    private static dev.s3backup.core.BackupException usage(String message) {
+        return new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT, message);
+    }
+
     String requireRepo() {
         if (repo == null || repo.isBlank()) {
             throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,

@@ -2,6 +2,8 @@ package dev.s3backup.cli;
 
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.limit.Limits;
+import dev.s3backup.core.limit.ThrottledObjectStore;
 import dev.s3backup.core.store.FileObjectStore;
 import dev.s3backup.core.store.ObjectStore;
 import java.net.URI;
@@ -19,6 +21,11 @@ final class StoreFactory {
      *     a missing one so a typo never looks like an empty repository
      */
     static ObjectStore open(RepoOptions options, boolean forInit) {
+        Limits limits = options.limits();
+        return ThrottledObjectStore.wrap(openUnthrottled(options, forInit), limits);
+    }
+
+    private static ObjectStore openUnthrottled(RepoOptions options, boolean forInit) {
         String url = options.requireRepo();
         URI uri;
         try {

@@ -167,4 +167,16 @@ class CliTest {
         assertThat(CliRun.of("list", "-r", nowhere).err()).doesNotContain("\tat ");
         assertThat(CliRun.of("list", "--debug", "-r", nowhere).err()).contains("\tat ");
     }
+
+    @Test
+    void zeroOrNegativeLimitsAreUsageErrors() {
+        CliRun.of("init", "-r", repo);
+        for (String[] bad : new String[][] {{"--limit-upload", "0"}, {"--limit-download", "-5MiB"},
+            {"--limit-requests", "0"}, {"--limit-upload", "fast"}}) {
+            CliRun run = CliRun.of("list", "-r", repo, bad[0], bad[1]);
+            assertThat(run.exitCode()).as(String.join(" ", bad)).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.err()).contains(bad[0]);
+        }
+        assertThat(CliRun.of("list", "-r", repo, "--limit-upload", "10MiB", "--limit-requests", "50").exitCode()).isZero();
+    }
 }
