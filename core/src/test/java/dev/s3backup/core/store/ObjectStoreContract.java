@@ -46,9 +46,18 @@ public abstract class ObjectStoreContract {
 
     /**
      * Whether the store rejects a body that does not match the payload's SHA-256. True for the
-     * file and in-memory stores, AWS and S3Proxy; S3Mock 5.2.0 accepts the mismatch.
+     * file and in-memory stores, AWS and S3Proxy; override for servers that store it anyway.
      */
     protected boolean verifiesChecksums() {
+        return true;
+    }
+
+    /**
+     * Whether concurrent creates of one key are serialized, so exactly one writer sees CREATED.
+     * True for every real store; S3Mock 5.2.0 checks {@code If-None-Match} without a lock, so
+     * racing writers may all "create" (each still stores a whole object).
+     */
+    protected boolean createIsAtomic() {
         return true;
     }
 
@@ -112,8 +121,16 @@ public abstract class ObjectStoreContract {
                     winner = i;
                 }
             }
-            assertThat(created).as("writers that saw CREATED").isEqualTo(1);
-            assertThat(read(store().get(key))).isEqualTo("writer " + winner + " " + "x".repeat(1000 * winner));
+            String stored = read(store().get(key));
+            if (createIsAtomic()) {
+                assertThat(created).as("writers that saw CREATED").isEqualTo(1);
+                assertThat(stored).isEqualTo("writer " + winner + " " + "x".repeat(1000 * winner));
+            } else {
+                // Not create-only under races; still no torn object: the body is one writer's whole body.
+                assertThat(created).as("writers that saw CREATED").isPositive();
+                int writer = Integer.parseInt(stored.split(" ")[1]);
+                assertThat(stored).isEqualTo("writer " + writer + " " + "x".repeat(1000 * writer));
+            }
         } finally {
             pool.shutdownNow();
         }

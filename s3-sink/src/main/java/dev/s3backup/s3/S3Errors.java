@@ -1,0 +1,126 @@
+package dev.s3backup.s3;
+
+import dev.s3backup.core.store.StoreException;
+import java.util.Locale;
+import java.util.Set;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Turns SDK exceptions into {@link StoreException}s with "Cannot &lt;verb&gt; &lt;thing&gt;: &lt;reason&gt;"
+ * messages. Messages are built from the error code and the server's message, never from the
+ * request, and the secret key (when one was configured) is masked as a last line of defence.
+ */
+final class S3Errors {
+
+    /** Marks credential-provider failures; the mapper looks for it in SDK messages. */
+    static final String CREDENTIALS_MARKER = "Unable to load credentials";
+
+    private static final Set<String> ACCESS_CODES = Set.of("AccessDenied", "InvalidAccessKeyId",
+            "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AllAccessDisabled",
+            "AccountProblem", "InvalidSecurity", "NotSignedUp", "RequestTimeTooSkewed");
+    private static final Set<String> INTEGRITY_CODES = Set.of("BadDigest", "InvalidDigest",
+            "XAmzContentSHA256Mismatch", "InvalidChecksum");
+
+    private final String bucket;
+    private final String secret;
+
+    S3Errors(String bucket, String secret) {
+        this.bucket = bucket;
+        this.secret = secret;
+    }
+
+    static String code(S3Exception e) {
+        return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    }
+
+    /** Whether the exception is S3's "no such object" (HEAD's 404 has no body, hence no code). */
+    static boolean isNoSuchKey(S3Exception e) {
+        String code = code(e);
+        return "NoSuchKey".equals(code) || (e.statusCode() == 404 && !"NoSuchBucket".equals(code));
+    }
+
+    StoreException bucketMissing(Throwable cause) {
+        return new StoreException(StoreException.Kind.NOT_FOUND,
+                "Cannot access s3://" + bucket + ": bucket does not exist", cause);
+    }
+
+    /**
+     * @param verb what was attempted ("read", "write", "list", "delete", "access")
+     * @param target the object or location, as an {@code s3://} URL
+     */
+    StoreException map(String verb, String target, Throwable e) {
+        String head = "Cannot " + verb + " " + target + ": ";
+        if (e instanceof S3Exception s3) {
+            String code = code(s3);
+            int status = s3.statusCode();
+            String detail = detail(s3);
+            if ("NoSuchBucket".equals(code)) {
+                return bucketMissing(e);
+            }
+            if (isNoSuchKey(s3)) {
+                return new StoreException(StoreException.Kind.NOT_FOUND, head + "no such object", e);
+            }
+            if (status == 403 || (code != null && ACCESS_CODES.contains(code))) {
+                return new StoreException(StoreException.Kind.ACCESS_DENIED,
+                        redact(head + "access denied (" + detail + "); check the credentials, the region and"
+                                + " the bucket policy"), e);
+            }
+            if ((code != null && INTEGRITY_CODES.contains(code)) || (status == 400 && mentionsChecksumHeader(s3))) {
+                return new StoreException(StoreException.Kind.INTEGRITY,
+                        redact(head + "the server rejected the content's checksum (" + detail + ")"), e);
+            }
+            if (status == 301 || "PermanentRedirect".equals(code) || "AuthorizationHeaderMalformed".equals(code)) {
+                String region = s3.awsErrorDetails() == null || s3.awsErrorDetails().sdkHttpResponse() == null ? null
+                        : s3.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region").orElse(null);
+                return new StoreException(StoreException.Kind.IO, redact(head + "the bucket is in "
+                        + (region == null ? "another region" : "region " + region) + "; set the region ("
+                        + detail + ")"), e);
+            }
+            return new StoreException(StoreException.Kind.IO, redact(head + detail), e);
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof SdkClientException && message.contains(CREDENTIALS_MARKER)) {
+            return new StoreException(StoreException.Kind.ACCESS_DENIED,
+                    redact(head + "no usable AWS credentials (" + message + ")"), e);
+        }
+        if (e instanceof SdkClientException && message.toLowerCase(Locale.ROOT).contains("different checksum")) {
+            return new StoreException(StoreException.Kind.INTEGRITY,
+                    redact(head + "the data read does not match the server's checksum (" + message + ")"), e);
+        }
+        return new StoreException(StoreException.Kind.IO, redact(head + message), e);
+    }
+
+    /**
+     * S3Mock answers a SHA-256 mismatch with 400 BadRequest "Value for x-amz-checksum-sha256 header
+     * is invalid" (AWS uses that text for a malformed value, which this store never sends).
+     */
+    private static boolean mentionsChecksumHeader(S3Exception e) {
+        String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+        return message != null && message.toLowerCase(Locale.ROOT).contains("x-amz-checksum-");
+    }
+
+    private static String detail(S3Exception e) {
+        String code = code(e);
+        String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+        StringBuilder out = new StringBuilder();
+        out.append(code == null ? "HTTP " + e.statusCode() : code + ", HTTP " + e.statusCode());
+        if (message != null && !message.isBlank()) {
+            out.append(": ").append(message);
+        }
+        return out.toString();
+    }
+
+    /** True for an SDK exception about missing credentials, so callers can map it themselves. */
+    static boolean isCredentialsFailure(SdkException e) {
+        return e instanceof SdkClientException && e.getMessage() != null && e.getMessage().contains(CREDENTIALS_MARKER);
+    }
+
+    String redact(String message) {
+        if (secret == null || secret.isEmpty() || message == null) {
+            return message;
+        }
+        return message.replace(secret, "****");
+    }
+}

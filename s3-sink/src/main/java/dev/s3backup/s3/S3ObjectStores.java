@@ -1,0 +1,290 @@
+package dev.s3backup.s3;
+
+import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.core.store.StoreException;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.profiles.ProfileFile;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
+import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
+
+/**
+ * The one way into this module: opens an {@link ObjectStore} over S3 or an S3-compatible
+ * server, and creates buckets for tests and {@code init}.
+ */
+public final class S3ObjectStores {
+
+    static final String DEFAULT_REGION = "us-east-1";
+
+    private S3ObjectStores() {
+    }
+
+    /**
+     * Opens the repository location. Unless {@link S3Options#checkBucketOnOpen()} is off, sends one
+     * HeadBucket first, so that a missing bucket ({@code NOT_FOUND}, "Cannot access s3://bucket:
+     * bucket does not exist") or unusable credentials ({@code ACCESS_DENIED}) fail here.
+     *
+     * @throws StoreException when the check fails
+     */
+    public static ObjectStore open(S3Options options) {
+        return open(options, System.getenv(), List.of());
+    }
+
+    /** {@link #open(S3Options)} with the environment and extra SDK interceptors given, for tests. */
+    static ObjectStore open(S3Options options, Map<String, String> env, List<ExecutionInterceptor> interceptors) {
+        Client client = Client.build(options, env, interceptors);
+        S3ObjectStore store = new S3ObjectStore(client.s3, client.ownedCredentials, options, client.endpointLabel());
+        if (options.checkBucketOnOpen()) {
+            try {
+                checkBucket(client);
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        }
+        return store;
+    }
+
+    /**
+     * Creates the options' bucket unless it exists (in the options' region, with a location
+     * constraint outside us-east-1).
+     *
+     * @return true when this call created the bucket
+     * @throws StoreException when the bucket can be neither found nor created
+     */
+    public static boolean createBucketIfMissing(S3Options options) {
+        try (Client client = Client.build(options, System.getenv(), List.of())) {
+            try {
+                checkBucket(client);
+                return false;
+            } catch (StoreException e) {
+                if (e.kind() != StoreException.Kind.NOT_FOUND) {
+                    throw e;
+                }
+            }
+            String bucket = options.bucket();
+            try {
+                client.s3.createBucket(b -> {
+                    b.bucket(bucket);
+                    if (!DEFAULT_REGION.equals(client.region)) {
+                        b.createBucketConfiguration(c -> c.locationConstraint(client.region));
+                    }
+                });
+                return true;
+            } catch (BucketAlreadyOwnedByYouException e) {
+                return false;
+            } catch (SdkException e) {
+                throw client.errors.map("create", "bucket s3://" + bucket, e);
+            }
+        }
+    }
+
+    private static void checkBucket(Client client) {
+        String bucket = client.options.bucket();
+        try {
+            client.s3.headBucket(b -> b.bucket(bucket));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw client.errors.bucketMissing(e);
+            }
+            throw client.errors.map("access", "s3://" + bucket, e);
+        } catch (SdkException e) {
+            throw client.errors.map("access", "s3://" + bucket, e);
+        }
+    }
+
+    /** An S3 client and what was resolved to build it. */
+    private static final class Client implements AutoCloseable {
+        final S3Options options;
+        final S3Client s3;
+        final SdkAutoCloseable ownedCredentials;
+        final URI endpoint;
+        final String region;
+        final S3Errors errors;
+
+        private Client(S3Options options, S3Client s3, SdkAutoCloseable ownedCredentials, URI endpoint, String region) {
+            this.options = options;
+            this.s3 = s3;
+            this.ownedCredentials = ownedCredentials;
+            this.endpoint = endpoint;
+            this.region = region;
+            this.errors = new S3Errors(options.bucket(), options.secretAccessKey());
+        }
+
+        String endpointLabel() {
+            return endpoint == null ? null : endpoint.toString();
+        }
+
+        static Client build(S3Options options, Map<String, String> env, List<ExecutionInterceptor> interceptors) {
+            URI endpoint = options.endpoint() != null ? options.endpoint() : endpointFromEnv(env);
+            boolean regionKnown = true;
+            String region = options.region();
+            if (region == null) {
+                region = regionFromChain(options.profile(), endpoint != null);
+                if (region == null) {
+                    region = DEFAULT_REGION;
+                    regionKnown = false;
+                }
+            }
+            S3Options.ChecksumPolicy policy = options.checksumPolicy() != null ? options.checksumPolicy()
+                    : endpoint == null ? S3Options.ChecksumPolicy.WHEN_SUPPORTED : S3Options.ChecksumPolicy.WHEN_REQUIRED;
+
+            AwsCredentialsProvider credentials;
+            SdkAutoCloseable owned = null;
+            String source;
+            if (options.accessKeyId() != null) {
+                credentials = StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(options.accessKeyId(), options.secretAccessKey()));
+                source = "the configured access key";
+            } else if (options.profile() != null) {
+                ProfileCredentialsProvider profile = ProfileCredentialsProvider.builder()
+                        .profileName(options.profile()).build();
+                credentials = profile;
+                owned = profile;
+                source = "profile '" + options.profile() + "'";
+            } else {
+                DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
+                credentials = chain;
+                owned = chain;
+                source = "the default credential chain";
+            }
+
+            RetryStrategy retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                    .maxAttempts(options.maxAttempts())
+                    // S3 answers concurrent conditional writes of one key with 409 and asks for a retry.
+                    .retryOnException(Client::isConditionalConflict)
+                    .build();
+
+            S3ClientBuilder builder = S3Client.builder()
+                    .httpClientBuilder(ApacheHttpClient.builder().maxConnections(options.maxConnections()))
+                    .region(Region.of(region))
+                    .credentialsProvider(new LabelledCredentials(credentials, source))
+                    .forcePathStyle(options.pathStyle())
+                    .requestChecksumCalculation(policy == S3Options.ChecksumPolicy.WHEN_REQUIRED
+                            ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED)
+                    .responseChecksumValidation(policy == S3Options.ChecksumPolicy.WHEN_REQUIRED
+                            ? ResponseChecksumValidation.WHEN_REQUIRED : ResponseChecksumValidation.WHEN_SUPPORTED)
+                    .overrideConfiguration(c -> {
+                        c.retryStrategy(retry);
+                        if (options.apiCallTimeout() != null) {
+                            c.apiCallTimeout(options.apiCallTimeout());
+                        }
+                        if (options.apiCallAttemptTimeout() != null) {
+                            c.apiCallAttemptTimeout(options.apiCallAttemptTimeout());
+                        }
+                        if (options.profile() != null) {
+                            c.defaultProfileName(options.profile());
+                        }
+                        interceptors.forEach(c::addExecutionInterceptor);
+                    });
+            if (endpoint != null) {
+                builder.endpointOverride(endpoint);
+            } else if (!regionKnown) {
+                // No region configured anywhere: let the SDK follow S3's redirect to the bucket's region.
+                builder.crossRegionAccessEnabled(true);
+            }
+            if (policy == S3Options.ChecksumPolicy.WHEN_REQUIRED) {
+                // Older S3-compatible servers demand Content-MD5 on DeleteObjects, which SDK 2.30+ dropped.
+                builder.addPlugin(LegacyMd5Plugin.create());
+            }
+            S3Client s3;
+            try {
+                s3 = builder.build();
+            } catch (RuntimeException e) {
+                if (owned != null) {
+                    owned.close();
+                }
+                throw e;
+            }
+            return new Client(options, s3, owned, endpoint, region);
+        }
+
+        private static boolean isConditionalConflict(Throwable t) {
+            return t instanceof S3Exception e && e.statusCode() == 409
+                    && "ConditionalRequestConflict".equals(S3Errors.code(e));
+        }
+
+        private static URI endpointFromEnv(Map<String, String> env) {
+            for (String name : List.of("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")) {
+                String value = env.get(name);
+                if (value != null && !value.isBlank()) {
+                    try {
+                        return URI.create(value.trim());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("Invalid " + name + " '" + value + "': " + e.getMessage(), e);
+                    }
+                }
+            }
+            return null;
+        }
+
+        /**
+         * The region from the SDK's chain, or null. With a custom endpoint the EC2 instance metadata
+         * service is not asked: the server is not AWS, and the lookup would stall off EC2.
+         */
+        private static String regionFromChain(String profile, boolean customEndpoint) {
+            AwsRegionProvider chain = customEndpoint
+                    ? new AwsRegionProviderChain(new SystemSettingsRegionProvider(), profile == null
+                            ? new AwsProfileRegionProvider()
+                            : new AwsProfileRegionProvider(ProfileFile::defaultProfileFile, profile))
+                    : DefaultAwsRegionProviderChain.builder().profileName(profile).build();
+            try {
+                return chain.getRegion().id();
+            } catch (SdkClientException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void close() {
+            s3.close();
+            if (ownedCredentials != null) {
+                ownedCredentials.close();
+            }
+        }
+    }
+
+    /** Makes every credential failure carry {@link S3Errors#CREDENTIALS_MARKER} and its source. */
+    private record LabelledCredentials(AwsCredentialsProvider delegate, String source)
+            implements AwsCredentialsProvider {
+        @Override
+        public AwsCredentials resolveCredentials() {
+            try {
+                return delegate.resolveCredentials();
+            } catch (SdkException e) {
+                if (S3Errors.isCredentialsFailure(e)) {
+                    throw e;
+                }
+                throw SdkClientException.builder()
+                        .message(S3Errors.CREDENTIALS_MARKER + " from " + source + ": " + e.getMessage())
+                        .cause(e)
+                        .build();
+            }
+        }
+    }
+}
