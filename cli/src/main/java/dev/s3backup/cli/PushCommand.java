@@ -69,6 +69,9 @@ final class PushCommand extends BaseCommand {
                     + "unchanged (and hard-linked) files are not read again.")
     Path cacheDir;
 
+    @Mixin
+    SnapshotPushFlow snapshotFlow;
+
     @Override
     public Integer call() {
         Output output = output();
@@ -76,6 +79,7 @@ final class PushCommand extends BaseCommand {
             throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
                     "Cannot push: --upload-threads and --read-threads must be at least 1");
         }
+        snapshotFlow.validate();
         List<Source> parsed = sources.stream().map(Source::parse).toList();
         PushOptions options = PushOptions.defaults(Hosts.name(), S3BackupCommand.version())
                 .withName(name).withDryRun(dryRun).withUploadThreads(uploadThreads).withReadThreads(readThreads);
@@ -87,13 +91,17 @@ final class PushCommand extends BaseCommand {
                     HashCache.fileFor(cacheDir != null ? cacheDir : HashCache.defaultDirectory(), repo.config().repositoryId()),
                     repo.config().repositoryId(), repo.config().chunkSize(), HashCache.DEFAULT_MAX_ENTRIES, rehash,
                     output::warn);
-            result = new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).run(parsed);
+            result = snapshotFlow.active() ? snapshotFlow.push(output, repo, options, parsed, cache, progress)
+                    : new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).run(parsed);
         }
         result.warnings().forEach(output::warn);
         if (json) {
-            output.out().println(Json.write(toMap(result)));
+            Map<String, Object> map = toMap(result);
+            snapshotFlow.addTo(map);
+            output.out().println(Json.write(map));
         } else {
             printSummary(output, result);
+            snapshotFlow.printSummary(output);
         }
         return ExitCodes.OK;
     }

@@ -89,11 +89,46 @@ public final class CoordinatedSnapshot {
                     created.add(p.snapshotDir());
                 }
             }
+            for (Prepared p : prepared) {
+                if (p.node().checkpointer() == null && !p.copyAll()) {
+                    probe(p);
+                }
+            }
         } catch (IOException e) {
             deleteAll(created);
             throw new BackupException(Reason.IO, "Cannot create snapshot directory: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteAll(created);
+            throw e;
         }
         return run(prepared, loose, warnings);
+    }
+
+    /**
+     * Links and copies a probe file in the snapshot directory before anything is frozen: it proves
+     * the file system takes hard links (some network and FUSE file systems do not), and it loads
+     * the code of the capture so the first pause is not a cold one.
+     */
+    private static void probe(Prepared p) throws IOException {
+        Path probe = p.snapshotDir().resolve(".s3backup-probe");
+        Path link = p.snapshotDir().resolve(".s3backup-probe-link");
+        Path copy = p.snapshotDir().resolve(".s3backup-probe-copy");
+        try {
+            Files.writeString(probe, "probe");
+            try {
+                Files.createLink(link, probe);
+            } catch (IOException | UnsupportedOperationException e) {
+                throw new BackupException(Reason.INVALID_INPUT, "Cannot snapshot node " + p.node().token() + ": "
+                        + p.snapshotDir() + " does not take hard links (" + e.getMessage() + "); use --copy-fallback "
+                        + "to copy every file while the node is frozen", e);
+            }
+            Files.copy(probe, copy, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+            Files.readAttributes(probe, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } finally {
+            Files.deleteIfExists(probe);
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(copy);
+        }
     }
 
     private List<Prepared> prepare(List<String> warnings) {
@@ -174,7 +209,12 @@ public final class CoordinatedSnapshot {
     private Snapshot run(List<Prepared> prepared, List<Snapshot.LooseFile> loose, List<String> warnings) {
         Duration timeout = options.hookTimeout();
         ExecutorService hooks = Executors.newCachedThreadPool(daemon("s3backup-freeze"));
-        ExecutorService capturePool = Executors.newFixedThreadPool(options.captureThreads(), daemon("s3backup-capture"));
+        java.util.concurrent.ThreadPoolExecutor capturePool = (java.util.concurrent.ThreadPoolExecutor)
+                Executors.newFixedThreadPool(options.captureThreads(), daemon("s3backup-capture"));
+        capturePool.prestartAllCoreThreads();
+        List<PathMatcher> immutable = options.immutablePatterns().stream()
+                .map(p -> FileSystems.getDefault().getPathMatcher("glob:" + p)).toList();
+        immutable.forEach(m -> m.matches(Path.of("warm-up")));
         ThawOnce thawOnce = new ThawOnce(prepared.stream().map(Prepared::node).toList(), timeout);
         Thread onExit = new Thread(thawOnce::run, "s3backup-thaw-on-exit");
         Runtime.getRuntime().addShutdownHook(onExit);
@@ -182,7 +222,8 @@ public final class CoordinatedSnapshot {
         boolean interrupted = false;
         Map<String, String> freezeFailures = new LinkedHashMap<>();
         Exception captureFailure = null;
-        Map<Prepared, Counters> counters = new LinkedHashMap<>();
+        // identity: a record's first hashCode() costs milliseconds of bootstrap, paid inside the pause
+        Map<Prepared, Counters> counters = new java.util.IdentityHashMap<>();
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
         long t1;
@@ -199,7 +240,7 @@ public final class CoordinatedSnapshot {
             t1 = System.nanoTime();
             if (freezeFailures.isEmpty() && !interrupted) {
                 try {
-                    capture(prepared, loose, counters, capturePool);
+                    capture(prepared, loose, counters, capturePool, immutable);
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (Exception e) {
@@ -290,9 +331,7 @@ public final class CoordinatedSnapshot {
     }
 
     private void capture(List<Prepared> prepared, List<Snapshot.LooseFile> loose, Map<Prepared, Counters> counters,
-                         ExecutorService pool) throws Exception {
-        List<PathMatcher> immutable = options.immutablePatterns().stream()
-                .map(p -> FileSystems.getDefault().getPathMatcher("glob:" + p)).toList();
+                         ExecutorService pool, List<PathMatcher> immutable) throws Exception {
         Set<Path> skip = new HashSet<>();
         prepared.forEach(p -> skip.add(p.snapshotDir().toAbsolutePath().normalize()));
         List<Future<?>> tasks = new ArrayList<>();

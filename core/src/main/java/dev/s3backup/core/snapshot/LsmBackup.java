@@ -1,5 +1,6 @@
 package dev.s3backup.core.snapshot;
 
+import dev.s3backup.core.cache.HashCache;
 import dev.s3backup.core.push.Push;
 import dev.s3backup.core.push.PushOptions;
 import dev.s3backup.core.push.PushProgress;
@@ -37,6 +38,7 @@ public final class LsmBackup {
     private boolean keepSnapshot;
     private Clock clock = Clock.systemUTC();
     private PushProgress progress = new PushProgress();
+    private HashCache hashCache = HashCache.disabled();
 
     private LsmBackup(Repository repository, PushOptions pushOptions) {
         this.repository = Objects.requireNonNull(repository, "repository");
@@ -88,6 +90,12 @@ public final class LsmBackup {
         return this;
     }
 
+    /** Lets the push skip reading hard-linked files whose inode the cache already knows. */
+    public LsmBackup hashCache(HashCache cache) {
+        this.hashCache = Objects.requireNonNull(cache, "cache");
+        return this;
+    }
+
     public LsmBackup progress(PushProgress p) {
         this.progress = Objects.requireNonNull(p, "progress");
         return this;
@@ -114,7 +122,7 @@ public final class LsmBackup {
         PushResult result;
         try {
             result = new Push(repository, pushOptions.withProperties(snapshot.properties()), clock, progress)
-                    .run(snapshot.sources());
+                    .useHashCache(hashCache).run(snapshot.sources());
         } catch (RuntimeException e) {
             if (!keepSnapshot) {
                 deleteQuietly(snapshot, warnings);
