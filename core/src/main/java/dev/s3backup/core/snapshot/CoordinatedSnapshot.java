@@ -216,7 +216,16 @@ public final class CoordinatedSnapshot {
                 .map(p -> FileSystems.getDefault().getPathMatcher("glob:" + p)).toList();
         immutable.forEach(m -> m.matches(Path.of("warm-up")));
         ThawOnce thawOnce = new ThawOnce(prepared.stream().map(Prepared::node).toList(), timeout);
-        Thread onExit = new Thread(thawOnce::run, "s3backup-thaw-on-exit");
+        List<Path> paths = new ArrayList<>();
+        prepared.forEach(p -> paths.add(p.snapshotDir()));
+        loose.forEach(f -> paths.add(f.copy()));
+        // Ctrl-C while frozen: thaw, and remove the incomplete snapshot so the next run can start
+        Thread onExit = new Thread(() -> {
+            thawOnce.run();
+            if (thawOnce.failures().isEmpty()) {
+                deleteAll(paths);
+            }
+        }, "s3backup-thaw-on-exit");
         Runtime.getRuntime().addShutdownHook(onExit);
 
         boolean interrupted = false;
@@ -265,9 +274,6 @@ public final class CoordinatedSnapshot {
             Thread.currentThread().interrupt();
         }
 
-        List<Path> paths = new ArrayList<>();
-        prepared.forEach(p -> paths.add(p.snapshotDir()));
-        loose.forEach(f -> paths.add(f.copy()));
         Map<String, String> thawFailures = thawOnce.failures();
         if (!thawFailures.isEmpty()) {
             throw new BackupException(Reason.IO, "Cannot thaw " + describe(thawFailures)
