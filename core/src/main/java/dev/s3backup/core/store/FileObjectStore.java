@@ -15,6 +15,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -487,9 +488,9 @@ public final class FileObjectStore implements ObjectStore {
         return new StoreException(StoreException.Kind.IO, "Cannot " + verb + " " + location(key) + ": " + reason(e), e);
     }
 
-    /** NoSuchFile, or ENOTDIR when a path component is a file: either way there is no such object. */
+    /** NoSuchFile, or ENOTDIR when a path component is a file: either way there is no such object there. */
     private static boolean isMissing(IOException e) {
-        if (e instanceof NoSuchFileException) {
+        if (e instanceof NoSuchFileException || e instanceof NotDirectoryException) {
             return true;
         }
         return e instanceof FileSystemException fse && !(e instanceof AccessDeniedException)
