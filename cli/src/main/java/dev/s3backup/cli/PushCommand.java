@@ -34,7 +34,7 @@ final class PushCommand extends BaseCommand {
     @Mixin
     RepoOptions repoOptions;
 
-    @Parameters(arity = "1..*", paramLabel = "SOURCE",
+    @Parameters(arity = "0..*", paramLabel = "SOURCE",
             description = "TOKEN=DIR (a node's data directory, restored as TOKEN/), DIR (labelled with its own name), "
                     + "or FILE (a loose file such as coordinator.bin, restored at the top).")
     List<String> sources;
@@ -80,7 +80,7 @@ final class PushCommand extends BaseCommand {
                     "Cannot push: --upload-threads and --read-threads must be at least 1");
         }
         snapshotFlow.validate();
-        List<Source> parsed = sources.stream().map(Source::parse).toList();
+        List<Source> parsed = sources == null ? List.of() : sources.stream().map(Source::parse).toList();
         PushOptions options = PushOptions.defaults(Hosts.name(), S3BackupCommand.version())
                 .withName(name).withDryRun(dryRun).withUploadThreads(uploadThreads).withReadThreads(readThreads);
         PushProgress progress = new PushProgress();

@@ -7,11 +7,16 @@ import dev.s3backup.core.push.PushOptions;
 import dev.s3backup.core.push.PushProgress;
 import dev.s3backup.core.push.PushResult;
 import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.push.Push;
+import dev.s3backup.core.snapshot.HyperDexBackup;
 import dev.s3backup.core.snapshot.LsmBackup;
 import dev.s3backup.core.snapshot.Snapshot;
 import dev.s3backup.core.snapshot.SnapshotOptions;
 import dev.s3backup.core.source.Source;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Mixin;
@@ -34,23 +39,48 @@ final class SnapshotPushFlow {
     @Mixin
     SnapshotFlags flags;
 
+    @Option(names = "--hyperdex", paramLabel = "NAME",
+            description = "Run 'hyperdex backup NAME' (HyperDex's coordinated snapshot), then push every daemon's "
+                    + "snapshot under its token and NAME.coordinator.bin as coordinator.bin; both are removed after "
+                    + "the push unless --keep-snapshot. See docs/HYPERDEX.md.")
+    String hyperdex;
+
+    @Option(names = "--hyperdex-command", paramLabel = "CMD", defaultValue = HyperDexBackup.DEFAULT_COMMAND,
+            description = "How to run hyperdex, e.g. 'ssh coordinator hyperdex' (default: ${DEFAULT-VALUE}).")
+    String hyperdexCommand;
+
+    @Option(names = "--hyperdex-dir", paramLabel = "DIR", defaultValue = ".",
+            description = "Where hyperdex backup runs and leaves NAME.coordinator.bin (default: the current directory).")
+    Path hyperdexDir;
+
+    @Option(names = "--hyperdex-timeout", paramLabel = "DURATION", defaultValue = "10m",
+            description = "Longest 'hyperdex backup' may take before it is killed (default: ${DEFAULT-VALUE}).")
+    String hyperdexTimeout;
+
     private Snapshot taken;
+    private HyperDexBackup hyperdexTaken;
     private boolean kept;
 
     boolean active() {
-        return snapshot;
+        return snapshot || hyperdex != null;
     }
 
     void validate() {
-        if (!snapshot && (flags.hooksGiven() || keepSnapshot || flags.snapshotDir != null || flags.copyFallback
+        if (!snapshot && (flags.hooksGiven() || flags.snapshotDir != null || flags.copyFallback
                 || flags.immutable != null)) {
-            throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --freeze, --thaw, --keep-snapshot, "
-                    + "--snapshot-dir, --copy-fallback and --immutable need --snapshot");
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --freeze, --thaw, --snapshot-dir, "
+                    + "--copy-fallback and --immutable need --snapshot");
+        }
+        if (keepSnapshot && !active()) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --keep-snapshot needs --snapshot or --hyperdex");
         }
     }
 
     PushResult push(Output output, Repository repo, PushOptions options, List<Source> sources, HashCache cache,
                     PushProgress progress) {
+        if (hyperdex != null) {
+            return pushHyperDex(output, repo, options, sources, cache, progress);
+        }
         SnapshotOptions snapshotOptions = flags.options();
         LsmBackup backup = LsmBackup.to(repo, options).snapshotOptions(snapshotOptions).keepSnapshot(keepSnapshot)
                 .hashCache(cache).progress(progress).clock(Clock.systemUTC());
@@ -63,13 +93,51 @@ final class SnapshotPushFlow {
         return r.push();
     }
 
+    private PushResult pushHyperDex(Output output, Repository repo, PushOptions options, List<Source> sources,
+                                    HashCache cache, PushProgress progress) {
+        if (snapshot) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --hyperdex takes its own snapshot; "
+                    + "drop --snapshot");
+        }
+        HyperDexBackup hd = HyperDexBackup.take(hyperdexCommand, hyperdex, hyperdexDir.toAbsolutePath(),
+                SnapshotFlags.parseDuration(hyperdexTimeout));
+        hyperdexTaken = hd;
+        List<Source> all = new ArrayList<>(hd.sources());
+        all.addAll(sources);
+        PushResult result = new Push(repo, options.withProperties(hd.properties()), Clock.systemUTC(), progress)
+                .useHashCache(cache).run(all);
+        kept = keepSnapshot;
+        if (!keepSnapshot) {
+            try {
+                hd.delete();
+            } catch (IOException e) {
+                kept = true;
+                output.warn("could not remove the HyperDex snapshot " + hd.nodes().values() + ": " + e.getMessage());
+            }
+        }
+        return result;
+    }
+
     void printSummary(Output output) {
+        if (hyperdexTaken != null) {
+            output.out().printf("  hyperdex:       'backup %s' took %s ms (the cluster's pause is within it), %d servers; "
+                    + "%s%n", hyperdexTaken.name(), Snapshot.millis(hyperdexTaken.duration()),
+                    hyperdexTaken.nodes().size(), kept ? "snapshot kept" : "snapshot removed");
+        }
         if (taken != null) {
             SnapshotFlags.printSummary(output, taken, kept);
         }
     }
 
     void addTo(Map<String, Object> json) {
+        if (hyperdexTaken != null) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("name", hyperdexTaken.name());
+            m.put("backupMillis", hyperdexTaken.duration().toNanos() / 1e6);
+            m.put("servers", new ArrayList<>(hyperdexTaken.nodes().keySet()));
+            m.put("kept", kept);
+            json.put("hyperdex", m);
+        }
         if (taken != null) {
             json.put("snapshot", SnapshotFlags.toMap(taken, kept));
         }
