@@ -8,6 +8,7 @@ import dev.s3backup.core.push.PushProgress;
 import dev.s3backup.core.push.PushResult;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.push.Push;
+import dev.s3backup.core.snapshot.BackupSet;
 import dev.s3backup.core.snapshot.HyperDexBackup;
 import dev.s3backup.core.snapshot.LsmBackup;
 import dev.s3backup.core.snapshot.Snapshot;
@@ -57,12 +58,25 @@ final class SnapshotPushFlow {
             description = "Longest 'hyperdex backup' may take before it is killed (default: ${DEFAULT-VALUE}).")
     String hyperdexTimeout;
 
+    @Option(names = "--backup-set", paramLabel = "ID",
+            description = "Push this host's node as one part of backup set ID; the set becomes one backup once every "
+                    + "node of --set-nodes has pushed its part (see 's3backup backup-sets'). Needs --node and --set-nodes.")
+    String backupSet;
+
+    @Option(names = "--node", paramLabel = "TOKEN", description = "With --backup-set: the node this host pushes.")
+    String node;
+
+    @Option(names = "--set-nodes", paramLabel = "TOKEN", split = ",",
+            description = "With --backup-set: every node of the set, e.g. n1,n2,n3 (the same on every host).")
+    List<String> setNodes;
+
+    private BackupSet.Status setStatus;
     private Snapshot taken;
     private HyperDexBackup hyperdexTaken;
     private boolean kept;
 
     boolean active() {
-        return snapshot || hyperdex != null;
+        return snapshot || hyperdex != null || backupSet != null;
     }
 
     void validate() {
@@ -71,13 +85,37 @@ final class SnapshotPushFlow {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --freeze, --thaw, --snapshot-dir, "
                     + "--copy-fallback and --immutable need --snapshot");
         }
-        if (keepSnapshot && !active()) {
+        if ((backupSet == null) != (node == null) || (backupSet == null) != (setNodes == null)) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --backup-set, --node and --set-nodes go together");
+        }
+        if (keepSnapshot && !snapshot && hyperdex == null) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --keep-snapshot needs --snapshot or --hyperdex");
         }
     }
 
     PushResult push(Output output, Repository repo, PushOptions options, List<Source> sources, HashCache cache,
                     PushProgress progress) {
+        if (backupSet != null) {
+            for (Source s : sources) {
+                if (!s.looseFile() && !s.token().equals(node)) {
+                    throw new BackupException(Reason.INVALID_INPUT, "Cannot push source " + s.token() + " as node " + node
+                            + " of backup set " + backupSet + ": a host pushes only its own node; label it " + node + "=DIR");
+                }
+            }
+            Repository part = BackupSet.partRepository(repo, backupSet, node, setNodes);
+            PushResult result = pushOne(output, part, options.withProperties(Map.of("set.id", backupSet, "set.node", node)),
+                    sources, cache, progress);
+            setStatus = BackupSet.tryComplete(repo, backupSet, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+            return result;
+        }
+        return pushOne(output, repo, options, sources, cache, progress);
+    }
+
+    private PushResult pushOne(Output output, Repository repo, PushOptions options, List<Source> sources,
+                               HashCache cache, PushProgress progress) {
+        if (!snapshot && hyperdex == null) {
+            return new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).run(sources);
+        }
         if (hyperdex != null) {
             return pushHyperDex(output, repo, options, sources, cache, progress);
         }
@@ -119,6 +157,11 @@ final class SnapshotPushFlow {
     }
 
     void printSummary(Output output) {
+        if (setStatus != null) {
+            output.out().printf("  backup set:     %s, node %s committed as a part; %s%n", backupSet, node,
+                    setStatus.complete() ? "set complete: backup " + setStatus.backupId() + " committed"
+                            : "waiting for " + setStatus.missing());
+        }
         if (hyperdexTaken != null) {
             output.out().printf("  hyperdex:       'backup %s' took %s ms (the cluster's pause is within it), %d servers; "
                     + "%s%n", hyperdexTaken.name(), Snapshot.millis(hyperdexTaken.duration()),
@@ -130,6 +173,9 @@ final class SnapshotPushFlow {
     }
 
     void addTo(Map<String, Object> json) {
+        if (setStatus != null) {
+            json.put("backupSet", BackupSetsCommand.toMap(setStatus));
+        }
         if (hyperdexTaken != null) {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("name", hyperdexTaken.name());
