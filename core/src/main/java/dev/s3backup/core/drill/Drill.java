@@ -96,7 +96,7 @@ public final class Drill {
     private Path manifestCopy;
     private long needed;
     private final List<String> plan = new ArrayList<>();
-    private List<String> lastLeftovers = List.of();
+    private volatile DrillResult finalResult;
 
     /**
      * @param checkOutput receives every line the check command prints, as it prints it
@@ -137,14 +137,14 @@ public final class Drill {
             runSteps();
         } finally {
             List<String> leftovers = cleanup();
-            finished = true;
             if (aborted) {
                 outcome = Outcome.INTERRUPTED;
                 message = interruptedMessage(leftovers);
             }
-            lastLeftovers = leftovers;
+            finalResult = result(leftovers);
+            finished = true;
         }
-        return result(lastLeftovers);
+        return finalResult;
     }
 
     /**
@@ -166,6 +166,10 @@ public final class Drill {
                 sleep(200);
                 leftovers = removeWorkDir();
             }
+        }
+        DrillResult done = finalResult;
+        if (done != null) {
+            return done; // the run ended while we cleaned up: its own result says it all
         }
         List<Step> so = new ArrayList<>(steps);
         String running = currentStep;
