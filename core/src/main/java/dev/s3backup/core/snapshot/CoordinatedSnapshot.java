@@ -213,7 +213,7 @@ public final class CoordinatedSnapshot {
                 Executors.newFixedThreadPool(options.captureThreads(), daemon("s3backup-capture"));
         capturePool.prestartAllCoreThreads();
         List<PathMatcher> immutable = options.immutablePatterns().stream()
-                .map(p -> FileSystems.getDefault().getPathMatcher("glob:" + p)).toList();
+                .map(CoordinatedSnapshot::globMatcher).toList();
         immutable.forEach(m -> m.matches(Path.of("warm-up")));
         ThawOnce thawOnce = new ThawOnce(prepared.stream().map(Prepared::node).toList(), timeout);
         List<Path> paths = new ArrayList<>();
@@ -405,11 +405,13 @@ public final class CoordinatedSnapshot {
             stream.forEach(children::add);
         }
         for (Path child : children) {
-            if (skip.contains(child.toAbsolutePath().normalize())) {
-                continue;
-            }
             Path name = child.getFileName();
             Path to = target.resolve(name.toString());
+            // The common case, an SST, costs one link() and no stat: the pause is per file.
+            if (!p.copyAll() && matches(immutable, name)) {
+                ops.add(new Op(child, to, true, c));
+                continue;
+            }
             BasicFileAttributes attrs;
             try {
                 attrs = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -417,11 +419,13 @@ public final class CoordinatedSnapshot {
                 throw vanished(p, child);
             }
             if (attrs.isDirectory()) {
+                if (skip.contains(child.toAbsolutePath().normalize())) {
+                    continue;
+                }
                 Files.createDirectory(to);
                 walk(p, child, to, immutable, skip, c, ops);
             } else if (attrs.isRegularFile() || attrs.isSymbolicLink()) {
-                boolean link = !p.copyAll() && attrs.isRegularFile() && matches(immutable, name);
-                ops.add(new Op(child, to, link, c));
+                ops.add(new Op(child, to, false, c));
             }
             // devices, sockets and FIFOs have no content; push would skip them anyway
         }
@@ -436,10 +440,27 @@ public final class CoordinatedSnapshot {
         return false;
     }
 
+    /** A glob on file names; "*.sst" is a plain suffix test, anything else goes to the JDK's glob. */
+    static PathMatcher globMatcher(String glob) {
+        if (glob.startsWith("*") && glob.substring(1).chars().noneMatch(ch -> "*?[]{}\\/".indexOf(ch) >= 0)) {
+            String suffix = glob.substring(1);
+            return path -> path.toString().endsWith(suffix);
+        }
+        return FileSystems.getDefault().getPathMatcher("glob:" + glob);
+    }
+
     private static void apply(Op op) throws IOException {
         try {
             if (op.link()) {
-                Files.createLink(op.target(), op.source());
+                try {
+                    Files.createLink(op.target(), op.source());
+                } catch (java.nio.file.FileSystemException e) {
+                    if (Files.isDirectory(op.source(), LinkOption.NOFOLLOW_LINKS)) {
+                        throw new IOException("directory " + op.source() + " matches an immutable-file pattern, and "
+                                + "directories cannot be hard-linked; narrow the patterns (--immutable)", e);
+                    }
+                    throw e;
+                }
                 op.counters().linked.increment();
             } else {
                 Files.copy(op.source(), op.target(), StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
