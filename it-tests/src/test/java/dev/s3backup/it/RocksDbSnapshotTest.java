@@ -39,7 +39,7 @@ class RocksDbSnapshotTest {
         List<String> nodeArgs = NODES.stream().map(n -> n + "=" + dir.resolve("data-" + n)).toList();
         Process writer = startWriter(control, nodeArgs);
         try {
-            waitFor(() -> NODES.stream().allMatch(n -> sstCount(dir.resolve("data-" + n)) >= 3), 20_000);
+            waitFor(() -> NODES.stream().allMatch(n -> sstCount(dir.resolve("data-" + n)) >= 3), 60_000);
             assertThat(Cli.run(List.of(), "init", "-r", repo).exitCode()).isZero();
 
             Cli first = push(repo, control, nodeArgs);
@@ -48,7 +48,7 @@ class RocksDbSnapshotTest {
             for (String n : NODES) {
                 Files.createFile(control.resolve(n).resolve("compact"));
             }
-            waitFor(() -> NODES.stream().noneMatch(n -> Files.exists(control.resolve(n).resolve("compact"))), 20_000);
+            waitFor(() -> NODES.stream().noneMatch(n -> Files.exists(control.resolve(n).resolve("compact"))), 60_000);
             Thread.sleep(300);
             Cli second = push(repo, control, nodeArgs);
             Map<String, Long> frozenAt2 = lastFreezes(control);
