@@ -2,6 +2,7 @@ package dev.s3backup.cli;
 
 import dev.s3backup.core.repo.BackupSummary;
 import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.snapshot.BackupSet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,15 @@ final class ListCommand extends BaseCommand {
                     output.out().printf("%-31s  %-16s  %-20s  %9d  %10s%n", b.id(), b.header().name(),
                             b.header().created().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
                             b.totals().files(), Sizes.bytes(b.totals().bytes()));
+                }
+            }
+            if (!json) {
+                // A set waiting for a node is not a backup, but its owner needs to see it waiting.
+                for (BackupSet.Status set : BackupSet.list(repo)) {
+                    if (!set.complete()) {
+                        output.out().println("incomplete backup set " + set.setId() + ": waiting for node(s) "
+                                + set.missing() + " (not a backup; see 's3backup backup-sets')");
+                    }
                 }
             }
         }
