@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param sha256 whole-file SHA-256 (FILE), else null
  * @param chunks the file's content in order (FILE; empty for a 0-byte file), else empty
  * @param linkTarget the link's target exactly as read (SYMLINK), else null
+ * @param packOffset for a small file packed with others into one chunk (a pack): where its bytes
+ *     start in that single chunk, which may hold other files too; -1 for every other entry
  */
 public record Entry(String node, String path, EntryType type, int mode, long mtimeNanos, long size,
-                    Sha256 sha256, List<ChunkRef> chunks, String linkTarget) {
+                    Sha256 sha256, List<ChunkRef> chunks, String linkTarget, long packOffset) {
     public Entry {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(path, "path");
@@ -30,15 +32,19 @@ public record Entry(String node, String path, EntryType type, int mode, long mti
         if (size < 0) {
             throw new IllegalArgumentException("size must be >= 0: " + size);
         }
+        if (packOffset < -1 || (packOffset >= 0 && type != EntryType.FILE)) {
+            throw new IllegalArgumentException("invalid pack offset for " + path + ": " + packOffset);
+        }
         switch (type) {
             case FILE -> {
                 Objects.requireNonNull(sha256, "sha256 of a file");
-                long sum = 0;
-                for (ChunkRef c : chunks) {
-                    sum += c.length();
-                }
-                if (sum != size) {
-                    throw new IllegalArgumentException("chunks of " + path + " add up to " + sum + " bytes, not " + size);
+                if (packOffset >= 0) {
+                    if (chunks.size() != 1 || packOffset + size > chunks.get(0).length()) {
+                        throw new IllegalArgumentException("packed file " + path + " must lie within its one pack");
+                    }
+                } else if (sumOf(chunks) != size) {
+                    throw new IllegalArgumentException("chunks of " + path + " add up to " + sumOf(chunks)
+                            + " bytes, not " + size);
                 }
             }
             case SYMLINK -> Objects.requireNonNull(linkTarget, "target of a symlink");
@@ -48,14 +54,33 @@ public record Entry(String node, String path, EntryType type, int mode, long mti
 
     public static Entry file(String node, String path, int mode, long mtimeNanos, long size, Sha256 sha256,
                              List<ChunkRef> chunks) {
-        return new Entry(node, path, EntryType.FILE, mode, mtimeNanos, size, sha256, chunks, null);
+        return new Entry(node, path, EntryType.FILE, mode, mtimeNanos, size, sha256, chunks, null, -1);
+    }
+
+    /** A small file stored as bytes [offset, offset + size) of a pack shared with other small files. */
+    public static Entry packed(String node, String path, int mode, long mtimeNanos, long size, Sha256 sha256,
+                               ChunkRef pack, long offset) {
+        return new Entry(node, path, EntryType.FILE, mode, mtimeNanos, size, sha256, List.of(pack), null, offset);
+    }
+
+    /** Whether this file's bytes are a slice of a pack rather than whole chunks of its own. */
+    public boolean packed() {
+        return packOffset >= 0;
     }
 
     public static Entry directory(String node, String path, int mode, long mtimeNanos) {
-        return new Entry(node, path, EntryType.DIRECTORY, mode, mtimeNanos, 0, null, List.of(), null);
+        return new Entry(node, path, EntryType.DIRECTORY, mode, mtimeNanos, 0, null, List.of(), null, -1);
     }
 
     public static Entry symlink(String node, String path, long mtimeNanos, String target) {
-        return new Entry(node, path, EntryType.SYMLINK, 0777, mtimeNanos, 0, null, List.of(), target);
+        return new Entry(node, path, EntryType.SYMLINK, 0777, mtimeNanos, 0, null, List.of(), target, -1);
+    }
+
+    private static long sumOf(List<ChunkRef> chunks) {
+        long sum = 0;
+        for (ChunkRef c : chunks) {
+            sum += c.length();
+        }
+        return sum;
     }
 }

@@ -13,6 +13,9 @@ final class ManifestV1 {
     static final int TAG_FILE_ONE_CHUNK = 0x02;
     static final int TAG_DIRECTORY = 0x03;
     static final int TAG_SYMLINK = 0x04;
+    /** A small file stored as a slice of a pack (a chunk shared by several small files). */
+    static final int TAG_FILE_PACKED = 0x05;
+    static final int MAX_TAG = TAG_FILE_PACKED;
 
     static final int NODE_INDEX_LOOSE = 0;
 

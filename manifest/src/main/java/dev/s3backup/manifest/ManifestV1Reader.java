@@ -177,7 +177,7 @@ final class ManifestV1Reader implements ManifestReader {
     }
 
     private Entry readEntry(int tag) throws IOException {
-        if (tag < ManifestV1.TAG_FILE || tag > ManifestV1.TAG_SYMLINK) {
+        if (tag < ManifestV1.TAG_FILE || tag > ManifestV1.MAX_TAG) {
             throw InflatingInput.format("entry " + (counter.entries() + 1) + ": unknown tag 0x" + Integer.toHexString(tag));
         }
         int nodeIndex = in.readVarInt("node index", tokens.length);
@@ -200,13 +200,21 @@ final class ManifestV1Reader implements ManifestReader {
                 yield Entry.file(node, path, mode, mtime, size, hash, List.of(new ChunkRef(hash, (int) size)));
             }
             case ManifestV1.TAG_DIRECTORY -> Entry.directory(node, path, mode, mtime);
+            case ManifestV1.TAG_FILE_PACKED -> {
+                long size = in.readVarLong("size of a packed file", Integer.MAX_VALUE);
+                Sha256 hash = readSha256();
+                int packLength = in.readVarInt("pack length", Integer.MAX_VALUE);
+                Sha256 pack = readSha256();
+                long offset = in.readVarLong("offset in pack", packLength);
+                yield Entry.packed(node, path, mode, mtime, size, hash, new ChunkRef(pack, packLength), offset);
+            }
             default -> {
                 String target = in.readString("link target", ManifestV1.MAX_STRING_BYTES);
                 String problem = linkTargetProblem(target);
                 if (problem != null) {
                     throw new IllegalArgumentException(problem);
                 }
-                yield new Entry(node, path, EntryType.SYMLINK, mode, mtime, 0, null, List.of(), target);
+                yield new Entry(node, path, EntryType.SYMLINK, mode, mtime, 0, null, List.of(), target, -1);
             }
         };
         counter.add(entry);

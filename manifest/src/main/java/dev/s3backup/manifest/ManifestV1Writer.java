@@ -64,7 +64,8 @@ final class ManifestV1Writer implements ManifestWriter {
         totals.add(entry);
 
         int tag = switch (entry.type()) {
-            case FILE -> entry.chunks().size() == 1 && entry.chunks().get(0).hash().equals(entry.sha256())
+            case FILE -> entry.packed() ? ManifestV1.TAG_FILE_PACKED
+                    : entry.chunks().size() == 1 && entry.chunks().get(0).hash().equals(entry.sha256())
                     ? ManifestV1.TAG_FILE_ONE_CHUNK : ManifestV1.TAG_FILE;
             case DIRECTORY -> ManifestV1.TAG_DIRECTORY;
             case SYMLINK -> ManifestV1.TAG_SYMLINK;
@@ -95,6 +96,13 @@ final class ManifestV1Writer implements ManifestWriter {
                 case ManifestV1.TAG_FILE_ONE_CHUNK -> {
                     body.writeVarLong(entry.size());
                     body.writeBytes(entry.sha256().bytes());
+                }
+                case ManifestV1.TAG_FILE_PACKED -> {
+                    body.writeVarLong(entry.size());
+                    body.writeBytes(entry.sha256().bytes());
+                    body.writeVarLong(entry.chunks().get(0).length());
+                    body.writeBytes(entry.chunks().get(0).hash().bytes());
+                    body.writeVarLong(entry.packOffset());
                 }
                 case ManifestV1.TAG_SYMLINK -> body.writeLengthPrefixed(target);
                 default -> { }

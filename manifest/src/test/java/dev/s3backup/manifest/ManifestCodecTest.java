@@ -38,7 +38,7 @@ class ManifestCodecTest {
                 // one chunk whose hash is not the file's: the model allows it, so must the codec
                 Entry.file("1", "db/odd", 0600, 5, 10, sha(4), List.of(new ChunkRef(sha(5), 10))),
                 Entry.symlink("1", "db/CURRENT.link", 1_764_058_000_000_000_001L, "CURRENT"),
-                new Entry("1", "db/abs.link", EntryType.SYMLINK, 0755, -1, 0, null, List.of(), "/etc/../x"),
+                new Entry("1", "db/abs.link", EntryType.SYMLINK, 0755, -1, 0, null, List.of(), "/etc/../x", -1),
                 Entry.directory("2", "db", 07777, Long.MIN_VALUE),
                 Entry.directory("2", "db/sub", 0, Long.MAX_VALUE),
                 file("2", "db/sub/a", Integer.MAX_VALUE, Integer.MAX_VALUE, 6),
@@ -225,11 +225,11 @@ class ManifestCodecTest {
         try (ManifestWriter w = ManifestCodec.newWriter(new ByteArrayOutputStream(), header(), version)) {
             assertThatThrownBy(() -> w.write(Entry.directory("3", "a", 0755, 0)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("node '3'");
-            assertThatThrownBy(() -> w.write(new Entry("1", "a", EntryType.DIRECTORY, 0755, 0, 1, null, List.of(), null)))
+            assertThatThrownBy(() -> w.write(new Entry("1", "a", EntryType.DIRECTORY, 0755, 0, 1, null, List.of(), null, -1)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a file");
-            assertThatThrownBy(() -> w.write(new Entry("1", "a", EntryType.SYMLINK, 0777, 0, 0, sha(1), List.of(), "t")))
+            assertThatThrownBy(() -> w.write(new Entry("1", "a", EntryType.SYMLINK, 0777, 0, 0, sha(1), List.of(), "t", -1)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a file");
-            assertThatThrownBy(() -> w.write(new Entry("1", "a", EntryType.FILE, 0644, 0, 0, sha(1), List.of(), "t")))
+            assertThatThrownBy(() -> w.write(new Entry("1", "a", EntryType.FILE, 0644, 0, 0, sha(1), List.of(), "t", -1)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a symlink");
             assertThatThrownBy(() -> w.write(Entry.symlink("1", "a", 0, "")))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
