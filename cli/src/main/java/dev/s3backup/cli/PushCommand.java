@@ -57,6 +57,11 @@ final class PushCommand extends BaseCommand {
             description = "Files read and hashed at once (default: ${DEFAULT-VALUE}).")
     int readThreads;
 
+    @Option(names = "--pack-below", paramLabel = "SIZE", defaultValue = "256KiB",
+            description = "Pack files smaller than SIZE together into shared chunks, so thousands of small files "
+                    + "cost a few requests (default: ${DEFAULT-VALUE}; 0 gives every file chunks of its own).")
+    String packBelow;
+
     @Option(names = "--rehash", description = "Read every file even if the hash cache knows it (the cache is refreshed).")
     boolean rehash;
 
@@ -92,7 +97,8 @@ final class PushCommand extends BaseCommand {
                     repo.config().repositoryId(), repo.config().chunkSize(), HashCache.DEFAULT_MAX_ENTRIES, rehash,
                     output::warn);
             result = snapshotFlow.active() ? snapshotFlow.push(output, repo, options, parsed, cache, progress)
-                    : new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).run(parsed);
+                    : new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache)
+                    .packSmallFilesBelow(packThreshold()).run(parsed);
         }
         result.warnings().forEach(output::warn);
         if (json) {
@@ -104,6 +110,21 @@ final class PushCommand extends BaseCommand {
             snapshotFlow.printSummary(output);
         }
         return ExitCodes.OK;
+    }
+
+    private int packThreshold() {
+        long n;
+        try {
+            n = Sizes.parseBytes(packBelow);
+        } catch (IllegalArgumentException e) {
+            throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
+                    "--pack-below: " + e.getMessage());
+        }
+        if (n < 0 || n > Integer.MAX_VALUE) {
+            throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
+                    "--pack-below must be between 0 and the chunk size, not " + packBelow);
+        }
+        return (int) n;
     }
 
     private static String status(PushProgress p) {

@@ -92,6 +92,10 @@ final class ShowCommand extends BaseCommand {
         m.put("size", e.size());
         m.put("sha256", e.sha256() == null ? null : e.sha256().hex());
         m.put("chunks", e.chunks().size());
+        if (e.packed()) {
+            m.put("pack", e.chunks().get(0).hash().hex());
+            m.put("packOffset", e.packOffset());
+        }
         if (e.linkTarget() != null) {
             m.put("linkTarget", e.linkTarget());
         }

@@ -101,8 +101,34 @@ abstract class EndToEndSuite {
     @Test
     void corruptedChunkIsDetectedAndNamesTheFile() throws IOException {
         push();
-        Path victim = data.resolve(SampleData.NODE_A).resolve("MANIFEST-000004"); // one chunk: chunk hash = file hash
-        String hex = SampleData.sha256Hex(victim);
+        // 000001.sst is larger than the 64 KiB chunks: its first chunk is its first 64 KiB.
+        Path victim = data.resolve(SampleData.NODE_A).resolve("000001.sst");
+        corrupt(sha256Hex(java.util.Arrays.copyOf(Files.readAllBytes(victim), 64 << 10)));
+        Path target = dir.resolve("restored");
+        Cli restore = cli("restore", "--manifest", "latest", "--target", target.toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+        assertThat(restore.err()).contains(SampleData.NODE_A + "/000001.sst", "corrupt");
+        assertThat(target.resolve(SampleData.NODE_A).resolve("000001.sst")).doesNotExist();
+        assertThat(target.resolve(SampleData.NODE_B).resolve("000001.sst")).exists();
+    }
+
+    @Test
+    void corruptedPackOfSmallFilesIsDetectedAndNamesTheFiles() throws IOException {
+        String id = backupId(push());
+        Cli show = cli("show", id, "--files", "--json");
+        Matcher m = Pattern.compile("\"path\":\"MANIFEST-000004\"[^}]*\"pack\":\"([0-9a-f]{64})\"").matcher(show.out());
+        assertThat(m.find()).as(show.out()).isTrue();
+        corrupt(m.group(1));
+        Path target = dir.resolve("restored");
+        Cli restore = cli("restore", "--manifest", "latest", "--target", target.toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
+        assertThat(restore.err()).contains("/MANIFEST-000004", "corrupt");
+        assertThat(target.resolve(SampleData.NODE_A).resolve("MANIFEST-000004")).doesNotExist();
+        assertThat(target.resolve(SampleData.NODE_A).resolve("000002.sst")).exists();
+    }
+
+    /** Replaces a chunk with the same bytes but one flipped, as a failing disk would. */
+    private void corrupt(String hex) throws IOException {
         String key = "chunks/" + hex.substring(0, 2) + "/" + hex;
         try (ObjectStore store = backend().openStore(repo)) {
             byte[] bytes;
@@ -113,12 +139,14 @@ abstract class EndToEndSuite {
             assertThat(store.delete(List.of(key)).complete()).isTrue();
             store.putIfAbsent(key, Payload.of(bytes));
         }
-        Path target = dir.resolve("restored");
-        Cli restore = cli("restore", "--manifest", "latest", "--target", target.toString());
-        assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
-        assertThat(restore.err()).contains(SampleData.NODE_A + "/MANIFEST-000004", "corrupt");
-        assertThat(target.resolve(SampleData.NODE_A).resolve("MANIFEST-000004")).doesNotExist();
-        assertThat(target.resolve(SampleData.NODE_B).resolve("MANIFEST-000004")).exists();
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -48,7 +48,7 @@ import java.util.function.Consumer;
 public final class HashCache {
     public static final long DEFAULT_MAX_ENTRIES = 250_000;
     private static final byte[] MAGIC = "S3BKHC\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     /** The part of a file's identity that says "same content". */
     record Key(long device, long inode, long size, long mtimeNanos) {
@@ -57,8 +57,12 @@ public final class HashCache {
         }
     }
 
-    /** A file's content as last pushed. */
-    public record CachedFile(Sha256 sha256, List<ChunkRef> chunks) {
+    /**
+     * A file's content as last pushed.
+     *
+     * @param packOffset where a small file starts in its one chunk (a pack), or -1
+     */
+    public record CachedFile(Sha256 sha256, List<ChunkRef> chunks, long packOffset) {
         public CachedFile {
             chunks = List.copyOf(chunks);
         }
@@ -127,8 +131,13 @@ public final class HashCache {
     }
 
     public void put(FileIdentity identity, Sha256 sha256, List<ChunkRef> chunks) {
+        put(identity, sha256, chunks, -1);
+    }
+
+    /** @param packOffset where a small file starts in its pack, or -1 for a file of its own chunks */
+    public void put(FileIdentity identity, Sha256 sha256, List<ChunkRef> chunks, long packOffset) {
         if (file != null && identity.inode() != 0) {
-            entries.put(Key.of(identity), new CachedFile(sha256, chunks));
+            entries.put(Key.of(identity), new CachedFile(sha256, chunks, packOffset));
         }
     }
 
@@ -164,6 +173,7 @@ public final class HashCache {
                     out.writeLong(k.size());
                     out.writeLong(k.mtimeNanos());
                     out.write(e.getValue().sha256().bytes());
+                    out.writeLong(e.getValue().packOffset());
                     out.writeInt(e.getValue().chunks().size());
                     for (ChunkRef c : e.getValue().chunks()) {
                         out.write(c.hash().bytes());
@@ -211,13 +221,14 @@ public final class HashCache {
                 throw new IOException("written for another repository or chunk size");
             }
             long count = in.readLong();
-            // Each entry takes at least 72 bytes: a lying count fails here, not in an allocation.
+            // Each entry takes at least 80 bytes: a lying count fails here, not in an allocation.
             if (count < 0 || count > length / 72) {
                 throw new IOException("damaged (entry count " + count + ")");
             }
             for (long i = 0; i < count; i++) {
                 Key key = new Key(in.readLong(), in.readLong(), in.readLong(), in.readLong());
                 Sha256 fileHash = Sha256.of(in.readNBytes(32));
+                long packOffset = in.readLong();
                 int chunks = in.readInt();
                 if (chunks < 0 || key.size() < 0 || chunks > key.size() / chunkSize + 1) {
                     throw new IOException("damaged (entry " + i + ")");
@@ -229,10 +240,12 @@ public final class HashCache {
                     sum += ref.length();
                     refs.add(ref);
                 }
-                if (sum != key.size()) {
+                boolean consistent = packOffset < 0 ? packOffset == -1 && sum == key.size()
+                        : chunks == 1 && packOffset + key.size() <= sum;
+                if (!consistent) {
                     throw new IOException("damaged (entry " + i + " sizes do not add up)");
                 }
-                loaded.add(Map.entry(key, new CachedFile(fileHash, refs)));
+                loaded.add(Map.entry(key, new CachedFile(fileHash, refs, packOffset)));
             }
             if (in.read() != -1) {
                 throw new IOException("damaged (trailing bytes)");

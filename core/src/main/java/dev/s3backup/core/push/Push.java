@@ -14,6 +14,7 @@ import dev.s3backup.core.store.Payload;
 import dev.s3backup.manifest.BackupId;
 import dev.s3backup.manifest.ChunkRef;
 import dev.s3backup.manifest.Entry;
+import dev.s3backup.manifest.EntryType;
 import dev.s3backup.manifest.ManifestCodec;
 import dev.s3backup.manifest.ManifestHeader;
 import dev.s3backup.manifest.ManifestReader;
@@ -43,6 +44,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -64,6 +66,10 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Push {
     /** Files whose entries may wait, completed or not, before the manifest writer catches up. */
     private static final int FILE_WINDOW = 256;
+    /** Files smaller than this are packed together; see docs/DECISIONS.md. */
+    public static final int PACK_THRESHOLD = 256 << 10;
+    /** A pack nobody added to for this long is sealed if the manifest writer waits for it. */
+    private static final long PACK_IDLE_NANOS = 50_000_000;
 
     private final Repository repository;
     private final PushOptions options;
@@ -74,8 +80,18 @@ public final class Push {
     private final LongAdder chunksNew = new LongAdder();
     private final LongAdder chunksReused = new LongAdder();
     private final LongAdder filesFromCache = new LongAdder();
+    /** Small files of the parent backup by content: an unchanged one points at its old slice. */
+    private final Map<Sha256, PackedFile> knownSmallFiles = new HashMap<>();
+    private final Map<Sha256, CompletableFuture<PackedFile>> smallFilesInPush = new ConcurrentHashMap<>();
+    private final List<CompletableFuture<Void>> packUploads = java.util.Collections.synchronizedList(new ArrayList<>());
     private Set<Sha256> knownPresent = Set.of();
     private HashCache hashCache = HashCache.disabled();
+    private Packer packer;
+    private int packBelow = PACK_THRESHOLD;
+
+    /** Where a small file's bytes are stored: a slice of a pack. */
+    private record PackedFile(ChunkRef pack, long offset) {
+    }
 
     public Push(Repository repository, PushOptions options, Clock clock, PushProgress progress) {
         this.repository = repository;
@@ -87,6 +103,15 @@ public final class Push {
     /** Skips reading files whose identity the cache knows; the cache is saved after the commit. */
     public Push useHashCache(HashCache cache) {
         this.hashCache = cache;
+        return this;
+    }
+
+    /** Files smaller than this many bytes are packed together (0: every file gets chunks of its own). */
+    public Push packSmallFilesBelow(int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("pack threshold must be >= 0: " + bytes);
+        }
+        this.packBelow = bytes;
         return this;
     }
 
@@ -114,6 +139,7 @@ public final class Push {
         int chunkSize = repository.config().chunkSize();
         int buffers = (int) Math.max(2, Math.min(Integer.MAX_VALUE, options.maxInFlightBytes() / chunkSize));
         BufferPool pool = new BufferPool(chunkSize, buffers);
+        packer = new Packer(chunkSize, pool, (ref, buffer) -> storePack(ref, buffer, pool, uploaders));
         Totals totals;
         try {
             manifestFile = Files.createTempFile("s3backup-manifest-", ".tmp");
@@ -129,6 +155,8 @@ public final class Push {
                 while (!pending.isEmpty()) {
                     write(writer, await(pending.poll()));
                 }
+                packer.seal();
+                awaitPackUploads();
                 totals = writer.finish();
             }
             if (!options.dryRun()) {
@@ -176,6 +204,9 @@ public final class Push {
             for (Entry e = reader.next(); e != null; e = reader.next()) {
                 for (ChunkRef c : e.chunks()) {
                     chunks.add(c.hash());
+                }
+                if (e.packed()) {
+                    knownSmallFiles.put(e.sha256(), new PackedFile(e.chunks().get(0), e.packOffset()));
                 }
             }
         } catch (IOException e) {
@@ -226,12 +257,16 @@ public final class Push {
         }
         Optional<HashCache.CachedFile> cached = hashCache.lookup(before);
         if (cached.isPresent() && allPresent(cached.get().chunks())) {
+            HashCache.CachedFile c = cached.get();
             progress.filesDone.increment();
             progress.bytesCached.add(before.size());
             filesFromCache.increment();
-            chunksReused.add(cached.get().chunks().size());
-            return CompletableFuture.completedFuture(Entry.file(file.node(), file.relativePath(), before.mode(),
-                    before.mtimeNanos(), before.size(), cached.get().sha256(), cached.get().chunks()));
+            chunksReused.add(c.chunks().size());
+            return CompletableFuture.completedFuture(new Entry(file.node(), file.relativePath(), EntryType.FILE,
+                    before.mode(), before.mtimeNanos(), before.size(), c.sha256(), c.chunks(), null, c.packOffset()));
+        }
+        if (before.size() > 0 && before.size() < Math.min(packBelow, chunkSize)) {
+            return readSmallFile(file, before);
         }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             while (true) {
@@ -274,6 +309,72 @@ public final class Push {
         Entry entry = Entry.file(file.node(), file.relativePath(), before.mode(), before.mtimeNanos(), read,
                 fileHash, chunks);
         return CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new)).thenApply(v -> entry);
+    }
+
+    /**
+     * Reads a small file whole and stores it as a slice of a pack shared with other small files,
+     * unless the parent backup or this push already holds the same content.
+     */
+    private CompletableFuture<Entry> readSmallFile(SourceFile file, FileIdentity before) {
+        Path path = file.path();
+        byte[] data = new byte[(int) before.size()];
+        int n;
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            n = readFully(channel, data);
+            FileIdentity after = FileIdentity.of(path);
+            if (!after.equals(before) || n != before.size() || channel.read(ByteBuffer.allocate(1)) >= 0) {
+                throw new BackupException(Reason.IO, "Cannot back up " + path + ": it changed while being read "
+                        + "(size " + before.size() + " -> " + after.size() + "); back up a snapshot, not live files");
+            }
+        } catch (IOException e) {
+            throw sourceFailure(path, e);
+        }
+        Sha256 sha = Sha256.digest(data, 0, n);
+        progress.bytesScanned.add(n);
+        progress.filesDone.increment();
+        CompletableFuture<PackedFile> where;
+        PackedFile known = knownSmallFiles.get(sha);
+        if (known != null) {
+            chunksReused.increment();
+            where = CompletableFuture.completedFuture(known);
+        } else {
+            CompletableFuture<PackedFile> mine = new CompletableFuture<>();
+            CompletableFuture<PackedFile> earlier = smallFilesInPush.putIfAbsent(sha, mine);
+            if (earlier != null) {
+                chunksReused.increment();
+                where = earlier;
+            } else {
+                try {
+                    Packer.Slice slice = packer.append(data, n);
+                    slice.pack().thenApply(ref -> new PackedFile(ref, slice.offset())).whenComplete((pf, e) -> {
+                        if (e != null) {
+                            mine.completeExceptionally(e);
+                        } else {
+                            mine.complete(pf);
+                        }
+                    });
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException(Reason.IO, "Cannot back up " + path + ": interrupted", e);
+                }
+                where = mine;
+            }
+        }
+        return where.thenApply(pf -> {
+            hashCache.put(before, sha, List.of(pf.pack()), pf.offset());
+            return Entry.packed(file.node(), file.relativePath(), before.mode(), before.mtimeNanos(), n, sha,
+                    pf.pack(), pf.offset());
+        });
+    }
+
+    /** A sealed pack is a chunk like any other: stored once, skipped if already present. */
+    private void storePack(ChunkRef ref, byte[] buffer, BufferPool pool, ExecutorService uploaders) {
+        Sha256 hash = ref.hash();
+        if (knownPresent.contains(hash) || !seenInPush.add(hash)) {
+            pool.release(buffer);
+            return;
+        }
+        packUploads.add(CompletableFuture.runAsync(() -> store(hash, buffer, ref.length(), pool), uploaders));
     }
 
     /**
@@ -336,19 +437,47 @@ public final class Push {
         return new BackupException(Reason.IO, "Cannot read " + path + ": " + e.getMessage(), e);
     }
 
-    private static Entry await(CompletableFuture<Entry> future) {
+    private Entry await(CompletableFuture<Entry> future) {
         try {
-            return future.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
+            while (true) {
+                try {
+                    return future.get(PACK_IDLE_NANOS, TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // The entry may be a small file whose pack waits for more files that will not come.
+                    packer.sealIfIdle(PACK_IDLE_NANOS);
+                }
             }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new UncheckedIOException(new IOException(cause));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackupException(Reason.IO, "Cannot push: interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw unwrap(e.getCause());
         }
+    }
+
+    private void awaitPackUploads() {
+        List<CompletableFuture<Void>> uploads;
+        synchronized (packUploads) {
+            uploads = new ArrayList<>(packUploads);
+        }
+        try {
+            CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw unwrap(e.getCause());
+        }
+    }
+
+    private static RuntimeException unwrap(Throwable cause) {
+        if (cause instanceof CompletionException ce && ce.getCause() != null) {
+            cause = ce.getCause();
+        }
+        if (cause instanceof RuntimeException re) {
+            return re;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return new UncheckedIOException(new IOException(cause));
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

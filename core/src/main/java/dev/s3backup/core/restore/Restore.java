@@ -1,5 +1,7 @@
 package dev.s3backup.core.restore;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.repo.Repository;
@@ -51,12 +53,16 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Restore {
     private static final String PARTIAL_SUFFIX = ".s3backup-partial";
+    /** Verified packs kept for the small files that follow; a few chunks' worth. */
+    private static final long PACK_CACHE_BYTES = 64L << 20;
 
     private final Repository repository;
     private final RestoreOptions options;
     private final RestoreProgress progress;
     private final List<RestoreResult.Failure> failures = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder filesRestored = new LongAdder();
+    private final Cache<Sha256, byte[]> packs = Caffeine.newBuilder().maximumWeight(PACK_CACHE_BYTES)
+            .weigher((Sha256 k, byte[] v) -> v.length).executor(Runnable::run).build();
 
     public Restore(Repository repository, RestoreOptions options, RestoreProgress progress) {
         this.repository = repository;
@@ -295,13 +301,18 @@ public final class Restore {
             try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
                 for (ChunkRef chunk : e.chunks()) {
-                    byte[] data = fetchChunk(chunk);
-                    fileDigest.update(data);
-                    ByteBuffer bb = ByteBuffer.wrap(data);
+                    ByteBuffer bb;
+                    if (e.packed()) {
+                        bb = ByteBuffer.wrap(fetchPack(chunk), (int) e.packOffset(), (int) e.size());
+                    } else {
+                        bb = ByteBuffer.wrap(fetchChunk(chunk));
+                    }
+                    int length = bb.remaining();
+                    fileDigest.update(bb.duplicate());
                     while (bb.hasRemaining()) {
                         out.write(bb);
                     }
-                    progress.bytesWritten.add(data.length);
+                    progress.bytesWritten.add(length);
                 }
                 out.force(false);
             }
@@ -322,6 +333,24 @@ public final class Restore {
             // A store's stream may fail unchecked (an HTTP client's does); on a worker thread it
             // would vanish and the file would be missing from a restore reported complete.
             fail(dest, partial, Reason.IO, ex.toString());
+        }
+    }
+
+    /**
+     * A pack holds many small files next to each other in the manifest: keep a few verified
+     * packs in memory so each is downloaded once, not once per file.
+     */
+    private byte[] fetchPack(ChunkRef pack) throws IOException {
+        try {
+            return packs.get(pack.hash(), h -> {
+                try {
+                    return fetchChunk(pack);
+                } catch (IOException ex) {
+                    throw new java.io.UncheckedIOException(ex);
+                }
+            });
+        } catch (java.io.UncheckedIOException ex) {
+            throw ex.getCause();
         }
     }
 

@@ -1,0 +1,79 @@
+package dev.s3backup.core.push;
+
+import dev.s3backup.manifest.ChunkRef;
+import dev.s3backup.manifest.Sha256;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Packs small files into shared chunks ("packs") of up to one chunk size, so that a directory
+ * of thousands of tiny files costs a few PUTs instead of one each (and no 128 KB minimum charge
+ * per object in infrequent-access classes). A pack is an ordinary content-addressed chunk; each
+ * file is a slice of it, verified on restore by the file's own SHA-256.
+ */
+final class Packer {
+    /** Where a file's bytes landed: the pack (known once sealed) and the offset in it. */
+    record Slice(CompletableFuture<ChunkRef> pack, int offset) {
+    }
+
+    private final int capacity;
+    private final BufferPool pool;
+    private final Sink sink;
+    private byte[] buffer;
+    private int used;
+    private CompletableFuture<ChunkRef> current;
+    private long lastAppendNanos;
+
+    /** Takes a sealed pack: stores the first {@code ref.length()} bytes and returns the buffer to the pool. */
+    interface Sink {
+        void store(ChunkRef ref, byte[] buffer);
+    }
+
+    Packer(int capacity, BufferPool pool, Sink sink) {
+        this.capacity = capacity;
+        this.pool = pool;
+        this.sink = sink;
+    }
+
+    synchronized Slice append(byte[] data, int length) throws InterruptedException {
+        if (length > capacity) {
+            throw new IllegalArgumentException("a packed file must fit in one pack");
+        }
+        if (buffer != null && used + length > capacity) {
+            sealLocked();
+        }
+        if (buffer == null) {
+            buffer = pool.acquire();
+            used = 0;
+            current = new CompletableFuture<>();
+        }
+        System.arraycopy(data, 0, buffer, used, length);
+        Slice slice = new Slice(current, used);
+        used += length;
+        lastAppendNanos = System.nanoTime();
+        return slice;
+    }
+
+    /** Seals the open pack if no file was added for {@code idleNanos}: someone waits for its slices. */
+    synchronized void sealIfIdle(long idleNanos) {
+        if (buffer != null && System.nanoTime() - lastAppendNanos >= idleNanos) {
+            sealLocked();
+        }
+    }
+
+    synchronized void seal() {
+        if (buffer != null) {
+            sealLocked();
+        }
+    }
+
+    private void sealLocked() {
+        byte[] sealed = buffer;
+        int length = used;
+        CompletableFuture<ChunkRef> pack = current;
+        buffer = null;
+        current = null;
+        ChunkRef ref = new ChunkRef(Sha256.digest(sealed, 0, length), length);
+        sink.store(ref, sealed);
+        pack.complete(ref);
+    }
+}
