@@ -53,6 +53,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Restore {
     private static final String PARTIAL_SUFFIX = ".s3backup-partial";
+    private static final ThreadLocal<byte[]> STREAM_BUFFER = ThreadLocal.withInitial(() -> new byte[256 << 10]);
     /** Verified packs kept for the small files that follow; a few chunks' worth. */
     private static final long PACK_CACHE_BYTES = 64L << 20;
 
@@ -301,18 +302,14 @@ public final class Restore {
             try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
                 for (ChunkRef chunk : e.chunks()) {
-                    ByteBuffer bb;
                     if (e.packed()) {
-                        bb = ByteBuffer.wrap(fetchPack(chunk), (int) e.packOffset(), (int) e.size());
+                        ByteBuffer bb = ByteBuffer.wrap(fetchPack(chunk), (int) e.packOffset(), (int) e.size());
+                        fileDigest.update(bb.duplicate());
+                        writeFully(out, bb);
+                        progress.bytesWritten.add(e.size());
                     } else {
-                        bb = ByteBuffer.wrap(fetchChunk(chunk));
+                        streamChunk(chunk, out, fileDigest);
                     }
-                    int length = bb.remaining();
-                    fileDigest.update(bb.duplicate());
-                    while (bb.hasRemaining()) {
-                        out.write(bb);
-                    }
-                    progress.bytesWritten.add(length);
                 }
                 out.force(false);
             }
@@ -351,6 +348,45 @@ public final class Restore {
             });
         } catch (java.io.UncheckedIOException ex) {
             throw ex.getCause();
+        }
+    }
+
+    /**
+     * Streams one chunk into the partial file through a small buffer, hashing as it goes; a
+     * chunk whose length or hash is wrong fails the file, whose partial copy is then deleted,
+     * so no unverified byte ever appears under a final name.
+     */
+    private void streamChunk(ChunkRef chunk, FileChannel out, MessageDigest fileDigest) throws IOException {
+        MessageDigest chunkDigest = Sha256.newDigest();
+        byte[] buffer = STREAM_BUFFER.get();
+        long total = 0;
+        try (InputStream in = repository.openChunk(chunk.hash())) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                total += n;
+                if (total > chunk.length()) {
+                    break;
+                }
+                chunkDigest.update(buffer, 0, n);
+                fileDigest.update(buffer, 0, n);
+                writeFully(out, ByteBuffer.wrap(buffer, 0, n));
+                progress.bytesWritten.add(n);
+            }
+        } catch (BackupException ex) {
+            if (ex.reason() == Reason.NOT_FOUND) {
+                throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash() + " is missing from the repository");
+            }
+            throw ex;
+        }
+        if (total != chunk.length() || !Sha256.of(chunkDigest.digest()).equals(chunk.hash())) {
+            throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash()
+                    + " is corrupt (its content does not match its hash)");
+        }
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer bb) throws IOException {
+        while (bb.hasRemaining()) {
+            out.write(bb);
         }
     }
 
