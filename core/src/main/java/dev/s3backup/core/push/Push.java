@@ -84,7 +84,7 @@ public final class Push {
     private final Map<Sha256, PackedFile> knownSmallFiles = new HashMap<>();
     private final Map<Sha256, CompletableFuture<PackedFile>> smallFilesInPush = new ConcurrentHashMap<>();
     private final List<CompletableFuture<Void>> packUploads = java.util.Collections.synchronizedList(new ArrayList<>());
-    private Set<Sha256> knownPresent = Set.of();
+    private DigestSet knownPresent = new DigestSet();
     private HashCache hashCache = HashCache.disabled();
     private Packer packer;
     private int packBelow = PACK_THRESHOLD;
@@ -198,8 +198,8 @@ public final class Push {
     }
 
     /** Chunks referenced by a committed backup: known present, so never uploaded or checked again. */
-    private Set<Sha256> chunksOf(String backupId) {
-        Set<Sha256> chunks = new HashSet<>();
+    private DigestSet chunksOf(String backupId) {
+        DigestSet chunks = new DigestSet();
         try (ManifestReader reader = repository.openManifest(backupId)) {
             for (Entry e = reader.next(); e != null; e = reader.next()) {
                 for (ChunkRef c : e.chunks()) {
