@@ -244,6 +244,21 @@ class DrillTest {
     }
 
     @Test
+    void packedSmallFilesAreRestoredAndReHashed() throws IOException {
+        Path small = dir.resolve("small");
+        for (int i = 0; i < 20; i++) {
+            Fixtures.write(small.resolve("f" + i), Fixtures.randomBytes(100 + i, i));
+        }
+        new dev.s3backup.core.push.Push(Repository.open(store), Fixtures.options(), Fixtures.tickingClock(),
+                new dev.s3backup.core.push.PushProgress()).packSmallFilesBelow(4096)
+                .run(List.of(Fixtures.node("s", small)));
+        DrillResult r = drill(options().withRehash(true).withCheck("test $(ls s | wc -l) -eq 20", Duration.ofSeconds(30))).run();
+        assertThat(r.outcome()).as(r.message()).isEqualTo(Outcome.PASSED);
+        assertThat(r.files()).isEqualTo(20);
+        assertThat(leftInTemp()).isEmpty();
+    }
+
+    @Test
     void shellQuotingSurvivesAwkwardPaths() {
         assertThat(CheckRunner.shellQuote("/tmp/a b/it's")).isEqualTo("'/tmp/a b/it'\\''s'");
     }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.push.DelegatingStore;
 import dev.s3backup.core.push.Fixtures;
+import dev.s3backup.core.push.Push;
+import dev.s3backup.core.push.PushProgress;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.store.InMemoryObjectStore;
@@ -368,6 +370,29 @@ class VerifierTest {
         assertThat(denied.ok()).isTrue();
         assertThat(denied.logKey()).isNull();
         assertThat(denied.warnings()).singleElement().asString().contains("read-only credentials", "--no-log");
+    }
+
+    @Test
+    void lostPackNamesEveryFileInIt() throws IOException {
+        for (int i = 0; i < 5; i++) {
+            Fixtures.write(node.resolve("small-" + i), Fixtures.randomBytes(300, i));
+        }
+        Fixtures.write(node.resolve("big.sst"), Fixtures.randomBytes(100_000, 9));
+        String id = new Push(Repository.open(store), Fixtures.options(), Fixtures.tickingClock(), new PushProgress())
+                .packSmallFilesBelow(4096).run(List.of(Fixtures.node("n1", node))).backupId();
+        List<String> chunkKeys = store.keys().stream().filter(k -> k.startsWith("chunks/")).toList();
+        assertThat(chunkKeys).as("one pack and two chunks of big.sst").hasSize(3);
+        String pack = chunkKeys.stream().filter(k -> store.content(k).length == 5 * 300).findFirst().orElseThrow();
+        store.remove(pack);
+
+        VerifyResult r = verify(tier1(), NOW);
+        assertThat(r.problems()).singleElement().satisfies(p -> {
+            assertThat(p.kind()).isEqualTo(ChunkProblem.Kind.MISSING);
+            assertThat(p.expectedLength()).isEqualTo(1500);
+            assertThat(p.dependents()).extracting(Dependent::path).containsExactlyInAnyOrder(
+                    "n1/small-0", "n1/small-1", "n1/small-2", "n1/small-3", "n1/small-4");
+        });
+        assertThat(r.backups()).singleElement().satisfies(b -> assertThat(b.id()).isEqualTo(id));
     }
 
     @Test
