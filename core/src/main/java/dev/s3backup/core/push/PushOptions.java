@@ -18,8 +18,8 @@ import java.util.Objects;
 public record PushOptions(String name, boolean dryRun, int readThreads, int uploadThreads, long maxInFlightBytes,
                           String host, String toolVersion, Map<String, String> properties) {
     public static final int DEFAULT_READ_THREADS = 2;
-    public static final int DEFAULT_UPLOAD_THREADS = 16;
-    public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 128L << 20;
+    public static final int DEFAULT_UPLOAD_THREADS = 8;
+    public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 64L << 20;
 
     public PushOptions {
         Objects.requireNonNull(name, "name");

@@ -55,7 +55,7 @@ public final class Restore {
     private static final String PARTIAL_SUFFIX = ".s3backup-partial";
     private static final ThreadLocal<byte[]> STREAM_BUFFER = ThreadLocal.withInitial(() -> new byte[256 << 10]);
     /** Verified packs kept for the small files that follow; a few chunks' worth. */
-    private static final long PACK_CACHE_BYTES = 64L << 20;
+    private static final long PACK_CACHE_BYTES = 32L << 20;
 
     private final Repository repository;
     private final RestoreOptions options;
