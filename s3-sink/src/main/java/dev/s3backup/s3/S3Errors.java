@@ -83,7 +83,9 @@ final class S3Errors {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof SdkClientException && message.contains(CREDENTIALS_MARKER)) {
             return new StoreException(StoreException.Kind.ACCESS_DENIED,
-                    redact(head + "no usable AWS credentials (" + message + ")"), e);
+                    // The SDK's message lists every provider it tried; --debug shows it with the cause.
+                    redact(head + "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                            + "pass --profile NAME, or configure ~/.aws/credentials"), e);
         }
         if (e instanceof SdkClientException && message.toLowerCase(Locale.ROOT).contains("different checksum")) {
             return new StoreException(StoreException.Kind.INTEGRITY,

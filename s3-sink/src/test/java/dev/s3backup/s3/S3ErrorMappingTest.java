@@ -108,7 +108,7 @@ class S3ErrorMappingTest {
         assertThatThrownBy(() -> S3ObjectStores.open(options))
                 .isInstanceOfSatisfying(StoreException.class,
                         e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.ACCESS_DENIED))
-                .hasMessageStartingWith("Cannot access s3://errors: no usable AWS credentials")
+                .hasMessageStartingWith("Cannot access s3://errors: no AWS credentials found")
                 .hasMessageContaining(profile);
     }
 
