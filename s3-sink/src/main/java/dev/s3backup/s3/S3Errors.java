@@ -84,8 +84,8 @@ final class S3Errors {
         if (e instanceof SdkClientException && message.contains(CREDENTIALS_MARKER)) {
             return new StoreException(StoreException.Kind.ACCESS_DENIED,
                     // The SDK's message lists every provider it tried; --debug shows it with the cause.
-                    redact(head + "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                            + "pass --profile NAME, or configure ~/.aws/credentials"), e);
+                    redact(head + "no AWS credentials found" + profileHint(message) + ": set AWS_ACCESS_KEY_ID and "
+                            + "AWS_SECRET_ACCESS_KEY, pass --profile NAME, or configure ~/.aws/credentials"), e);
         }
         if (e instanceof SdkClientException && message.toLowerCase(Locale.ROOT).contains("different checksum")) {
             return new StoreException(StoreException.Kind.INTEGRITY,
@@ -125,5 +125,13 @@ final class S3Errors {
             return message;
         }
         return message.replace(secret, "****");
+    }
+
+    private static final java.util.regex.Pattern PROFILE = java.util.regex.Pattern.compile("profile '([^']+)'");
+
+    /** Names a profile the user chose but that holds no credentials, the one detail worth keeping. */
+    private static String profileHint(String message) {
+        java.util.regex.Matcher m = PROFILE.matcher(message);
+        return m.find() && !m.group(1).equals("default") ? " (profile '" + m.group(1) + "' has none)" : "";
     }
 }
