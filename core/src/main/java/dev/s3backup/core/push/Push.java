@@ -3,6 +3,7 @@ package dev.s3backup.core.push;
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.cache.HashCache;
+import dev.s3backup.core.gc.PushGuard;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.source.FileIdentity;
@@ -88,6 +89,7 @@ public final class Push {
     private HashCache hashCache = HashCache.disabled();
     private Packer packer;
     private int packBelow = PACK_THRESHOLD;
+    private PushGuard guard = PushGuard.leases();
 
     /** Where a small file's bytes are stored: a slice of a pack. */
     private record PackedFile(ChunkRef pack, long offset) {
@@ -115,10 +117,21 @@ public final class Push {
         return this;
     }
 
+    /**
+     * The protocol that keeps a concurrent gc from removing chunks this push relies on (default:
+     * {@link PushGuard#leases()}; see docs/RETENTION.md).
+     */
+    public Push guardedBy(PushGuard guard) {
+        this.guard = java.util.Objects.requireNonNull(guard, "guard");
+        return this;
+    }
+
     public PushResult run(List<Source> sources) {
         Instant start = clock.instant();
         long startNanos = System.nanoTime();
         Source.requireDistinct(sources);
+        // Before the parent is read: from here on, a gc that deletes a chunk this push relies on is seen.
+        PushGuard.Session guardSession = (options.dryRun() ? PushGuard.NONE : guard).begin(repository);
         String parent = repository.latestId().orElse(null);
         if (parent != null) {
             knownPresent = chunksOf(parent);
@@ -160,12 +173,15 @@ public final class Push {
                 totals = writer.finish();
             }
             if (!options.dryRun()) {
+                guardSession.beforeCommit(id, manifestFile);
                 repository.commitManifest(id, manifestFile);
+                guardSession.afterCommit(id);
                 saveHashCache();
             }
         } catch (IOException e) {
             throw new BackupException(Reason.IO, "Cannot write the manifest of backup " + id + ": " + e.getMessage(), e);
         } finally {
+            guardSession.close();
             readers.shutdownNow();
             uploaders.shutdownNow();
             awaitQuietly(readers);

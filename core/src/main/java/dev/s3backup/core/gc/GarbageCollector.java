@@ -1,0 +1,428 @@
+package dev.s3backup.core.gc;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.repo.RepositoryLayout;
+import dev.s3backup.core.store.DeleteResult;
+import dev.s3backup.core.store.ObjectInfo;
+import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.core.store.Payload;
+import dev.s3backup.core.store.StoreException;
+import dev.s3backup.manifest.BackupId;
+import dev.s3backup.manifest.ManifestCodec;
+import dev.s3backup.manifest.ManifestFormatException;
+import dev.s3backup.manifest.ManifestReader;
+import dev.s3backup.manifest.Sha256;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Removes chunks no backup needs: mark (every manifest, pending manifest and backup-set part),
+ * list chunks/ as a stream, and delete the unreferenced ones older than a grace period measured
+ * with the store's own clock - announcing each batch in an intent and looking at the roots again
+ * before deleting it, so that a concurrent push either sees the intent or is seen (see
+ * {@link GcProtocol}). Memory grows with the referenced chunks (~43 bytes each), not with the
+ * objects in the store: candidates are spooled to a temporary file.
+ *
+ * <p>Refuses to sweep when any root cannot be read: its chunks are unknown. Idempotent: a run
+ * that stops (interrupted, access denied) leaves every referenced chunk in place, and the next
+ * run starts over from the mark and continues with what is left.
+ */
+public final class GarbageCollector {
+    private static final int DELETE_BATCH = 1000;
+    private static final int RECORD = Sha256.BYTES + Long.BYTES;
+
+    private final Repository repository;
+    private final ObjectStore store;
+    private final GcOptions options;
+    private final Clock clock;
+    private final Map<String, String> unreadable = new TreeMap<>();
+    private final Set<String> seenRoots = new HashSet<>();
+    private final Map<String, Instant> abandonedPending = new LinkedHashMap<>();
+    private final ChunkSet referenced = new ChunkSet();
+    private Instant storeNow;
+    private int roots;
+
+    /** @param clock only names the run; no decision depends on it */
+    public GarbageCollector(Repository repository, GcOptions options, Clock clock) {
+        this.repository = repository;
+        this.store = repository.store();
+        this.options = options;
+        this.clock = clock;
+    }
+
+    public GcResult run() {
+        long startNanos = System.nanoTime();
+        String runId = BackupId.generate(clock.instant(), new SecureRandom());
+        String marker = GcProtocol.RUNS + runId;
+        storeNow = GcProtocol.writeMarker(store, marker, "s3backup-gc-run-v1\n" + (options.dryRun() ? "dry-run\n" : ""));
+        GcProtocol.Timing timing = options.timing();
+
+        refreshRoots();
+        List<ObjectInfo> leases = GcProtocol.listAll(store, GcProtocol.LEASES);
+        Map<String, Instant[]> byPush = leaseSpans(leases);
+        Instant cutoff = storeNow.minus(options.grace());
+        int live = 0;
+        for (Instant[] span : byPush.values()) {
+            if (!span[1].isBefore(storeNow.minus(timing.leaseTtl()))) {
+                live++;
+                Instant spare = span[0].minus(timing.clockMargin());
+                if (spare.isBefore(cutoff)) {
+                    cutoff = spare;
+                }
+            }
+        }
+
+        Sweep sweep = new Sweep();
+        if (unreadable.isEmpty()) {
+            Path spool = null;
+            try {
+                spool = Files.createTempFile(options.tempDir(), "s3backup-gc-", ".candidates");
+                listCandidates(spool, cutoff, sweep);
+                if (!options.dryRun()) {
+                    sweep(spool, runId, sweep);
+                    if (sweep.stopped == null && unreadable.isEmpty()) {
+                        sweep.cleaned = cleanUp(leases, byPush);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot spool gc candidates: " + e.getMessage(), e);
+            } finally {
+                deleteQuietly(spool);
+            }
+        } else {
+            sweep.stopped = "nothing was swept: " + unreadable.size() + " root(s) could not be read, so the chunks "
+                    + "they need are unknown";
+            sweep.problem = Reason.INTEGRITY;
+        }
+        if (options.dryRun()) {
+            try {
+                store.delete(List.of(marker));
+            } catch (RuntimeException ignored) {
+                // a run marker left behind is removed by a later gc
+            }
+        }
+        return new GcResult(runId, options.dryRun(), storeNow, cutoff, roots, live, referenced.size(), sweep.listed,
+                sweep.candidates, sweep.candidateBytes, sweep.spared, sweep.deleted, sweep.bytesFreed, sweep.failed,
+                unreadable, sweep.stopped, sweep.problem, sweep.foreign, sweep.cleaned,
+                repository.requests().snapshot(), Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    /** Mutable tallies of one run. */
+    private static final class Sweep {
+        long listed;
+        long candidates;
+        long candidateBytes;
+        long spared;
+        long deleted;
+        long bytesFreed;
+        long foreign;
+        long cleaned;
+        String stopped;
+        Reason problem;
+        final Map<String, String> failed = new LinkedHashMap<>();
+    }
+
+    /**
+     * Reads every root not read before. Order matters: pending manifests first, then backup-set
+     * parts, then manifests - a push deletes its pending manifest only after committing, and a
+     * set is marked complete only after its manifest exists, so nothing slips between listings.
+     */
+    private void refreshRoots() {
+        for (ObjectInfo p : GcProtocol.listAll(store, GcProtocol.PENDING)) {
+            if (seenRoots.contains(p.key())) {
+                continue;
+            }
+            if (p.lastModified().isBefore(storeNow.minus(options.timing().pendingTtl()))) {
+                abandonedPending.put(p.key(), p.lastModified());
+                continue;
+            }
+            readRoot(p.key(), "pending manifest " + p.key());
+        }
+        Map<String, List<String>> sets = new TreeMap<>();
+        for (Iterator<ObjectInfo> it = store.listAll("sets/"); it.hasNext(); ) {
+            String key = it.next().key();
+            String rest = key.substring("sets/".length());
+            int slash = rest.indexOf('/');
+            if (slash > 0) {
+                sets.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>()).add(key);
+            }
+        }
+        for (Map.Entry<String, List<String>> set : sets.entrySet()) {
+            // A complete set's manifest (written before its 'complete' marker) is the root; until
+            // then its parts are: they reference chunks before any manifest does.
+            if (set.getValue().contains("sets/" + set.getKey() + "/complete")) {
+                continue;
+            }
+            for (String key : set.getValue()) {
+                if (key.startsWith("sets/" + set.getKey() + "/parts/") && !seenRoots.contains(key)) {
+                    readRoot(key, "part " + key.substring(key.lastIndexOf('/') + 1) + " of backup set " + set.getKey());
+                }
+            }
+        }
+        for (Iterator<ObjectInfo> it = store.listAll(RepositoryLayout.MANIFESTS); it.hasNext(); ) {
+            String key = it.next().key();
+            String id = key.substring(RepositoryLayout.MANIFESTS.length());
+            if (!seenRoots.contains(key) && BackupId.isValid(id)) {
+                readRoot(key, "backup " + id);
+            }
+        }
+    }
+
+    private void readRoot(String key, String what) {
+        seenRoots.add(key);
+        try (ManifestReader reader = ManifestCodec.newReader(store.get(key))) {
+            GcProtocol.addChunks(reader, referenced);
+            roots++;
+        } catch (ManifestFormatException e) {
+            unreadable.put(key, what + ": " + e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            unreadable.put(key, what + ": " + e.getMessage());
+        } catch (StoreException e) {
+            if (e.kind() != StoreException.Kind.NOT_FOUND) {
+                unreadable.put(key, what + ": " + e.getMessage());
+            }
+            // NOT_FOUND: forgotten (or committed and cleaned up) since the listing
+        }
+    }
+
+    /** pushId -> {first record's time, newest record's time}. */
+    private static Map<String, Instant[]> leaseSpans(List<ObjectInfo> leases) {
+        Map<String, Instant[]> spans = new HashMap<>();
+        for (ObjectInfo l : leases) {
+            String rest = l.key().substring(GcProtocol.LEASES.length());
+            int slash = rest.indexOf('/');
+            String push = slash < 0 ? rest : rest.substring(0, slash);
+            Instant[] span = spans.computeIfAbsent(push, k -> new Instant[] {l.lastModified(), l.lastModified()});
+            if (l.lastModified().isBefore(span[0])) {
+                span[0] = l.lastModified();
+            }
+            if (l.lastModified().isAfter(span[1])) {
+                span[1] = l.lastModified();
+            }
+        }
+        return spans;
+    }
+
+    private void listCandidates(Path spool, Instant cutoff, Sweep sweep) throws IOException {
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16))) {
+            for (Iterator<ObjectInfo> it = store.listAll(RepositoryLayout.CHUNKS); it.hasNext(); ) {
+                ObjectInfo o = it.next();
+                sweep.listed++;
+                Sha256 hash = chunkHash(o.key());
+                if (hash == null) {
+                    sweep.foreign++;
+                    continue;
+                }
+                if (!referenced.contains(hash) && o.lastModified().isBefore(cutoff)) {
+                    out.write(hash.bytes());
+                    out.writeLong(o.size());
+                    sweep.candidates++;
+                    sweep.candidateBytes += o.size();
+                }
+            }
+        }
+    }
+
+    /** The hash of a well-formed chunk key, else null (such objects are never deleted). */
+    static Sha256 chunkHash(String key) {
+        String rest = key.substring(RepositoryLayout.CHUNKS.length());
+        if (rest.length() != 2 + 1 + 64 || rest.charAt(2) != '/' || !rest.startsWith(rest.substring(3, 5) + "/")) {
+            return null;
+        }
+        String hex = rest.substring(3);
+        for (int i = 0; i < hex.length(); i++) {
+            char c = hex.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return null;
+            }
+        }
+        return Sha256.fromHex(hex);
+    }
+
+    private void sweep(Path spool, String runId, Sweep sweep) throws IOException {
+        int seq = 0;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(spool), 1 << 16))) {
+            List<Sha256> hashes = new ArrayList<>();
+            List<Long> sizes = new ArrayList<>();
+            boolean eof = false;
+            while (!eof && sweep.stopped == null) {
+                hashes.clear();
+                sizes.clear();
+                byte[] hash = new byte[Sha256.BYTES];
+                while (hashes.size() < options.intentSize()) {
+                    try {
+                        in.readFully(hash);
+                    } catch (EOFException e) {
+                        eof = true;
+                        break;
+                    }
+                    hashes.add(Sha256.of(hash.clone()));
+                    sizes.add(in.readLong());
+                }
+                while (!hashes.isEmpty() && sweep.stopped == null) {
+                    seq = announceAndDelete(runId, seq, hashes, sizes, sweep);
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes one intent for the batch, looks at the roots again, deletes what is still
+     * unreferenced for at most intentWindow, and leaves in the lists whatever it had no time for.
+     */
+    private int announceAndDelete(String runId, int seq, List<Sha256> hashes, List<Long> sizes, Sweep sweep) {
+        String intent = GcProtocol.INTENTS + runId + "-" + String.format("%06d", seq);
+        try {
+            store.putIfAbsent(intent, Payload.of(GcProtocol.encodeIntent(hashes)));
+        } catch (StoreException e) {
+            stop(sweep, "Cannot write gc intent " + intent + ": " + e.getMessage(), e);
+            return seq + 1;
+        }
+        long announced = System.nanoTime();
+        int before = unreadable.size();
+        refreshRoots();
+        if (unreadable.size() > before) {
+            sweep.stopped = "stopped: a root written during the sweep could not be read, so the chunks it needs are unknown";
+            sweep.problem = Reason.INTEGRITY;
+            return seq + 1;
+        }
+        List<String> keys = new ArrayList<>();
+        Map<String, Long> sizeOf = new HashMap<>();
+        int i = 0;
+        for (; i < hashes.size(); i++) {
+            if (referenced.contains(hashes.get(i))) {
+                sweep.spared++;
+                continue;
+            }
+            String key = RepositoryLayout.chunkKey(hashes.get(i));
+            keys.add(key);
+            sizeOf.put(key, sizes.get(i));
+        }
+        int done = 0;
+        while (done < keys.size()) {
+            if (System.nanoTime() - announced > options.timing().intentWindow().toNanos()) {
+                break; // the rest is announced again in a new intent
+            }
+            List<String> batch = keys.subList(done, Math.min(keys.size(), done + DELETE_BATCH));
+            DeleteResult r;
+            try {
+                r = store.delete(batch);
+            } catch (StoreException e) {
+                stop(sweep, "Cannot delete chunks from " + store.describe() + ": " + e.getMessage(), e);
+                break;
+            }
+            for (String key : batch) {
+                String reason = r.failed().get(key);
+                if (reason == null) {
+                    sweep.deleted++;
+                    sweep.bytesFreed += sizeOf.get(key);
+                } else {
+                    sweep.failed.put(key, reason);
+                    if (sweep.problem == null || sweep.problem == Reason.IO) {
+                        sweep.problem = looksDenied(reason) ? Reason.ACCESS_DENIED : Reason.IO;
+                    }
+                }
+            }
+            done += batch.size();
+        }
+        Set<String> left = new HashSet<>(keys.subList(done, keys.size()));
+        List<Sha256> restHashes = new ArrayList<>();
+        List<Long> restSizes = new ArrayList<>();
+        for (int j = 0; j < hashes.size(); j++) {
+            if (left.contains(RepositoryLayout.chunkKey(hashes.get(j)))) {
+                restHashes.add(hashes.get(j));
+                restSizes.add(sizes.get(j));
+            }
+        }
+        hashes.clear();
+        sizes.clear();
+        if (sweep.stopped == null) {
+            hashes.addAll(restHashes);
+            sizes.addAll(restSizes);
+        }
+        return seq + 1;
+    }
+
+    private static boolean looksDenied(String reason) {
+        String r = reason.toLowerCase(java.util.Locale.ROOT);
+        return r.contains("accessdenied") || r.contains("access denied") || r.contains("permission");
+    }
+
+    private static void stop(Sweep sweep, String message, StoreException e) {
+        sweep.stopped = message;
+        sweep.problem = switch (e.kind()) {
+            case ACCESS_DENIED -> Reason.ACCESS_DENIED;
+            case NOT_FOUND -> Reason.NOT_FOUND;
+            case INTEGRITY, IO -> Reason.IO;
+        };
+    }
+
+    /** Removes expired leases, abandoned pending manifests, and intents and run markers no push can still need. */
+    private long cleanUp(List<ObjectInfo> leases, Map<String, Instant[]> byPush) {
+        GcProtocol.Timing timing = options.timing();
+        List<String> keys = new ArrayList<>();
+        Instant leaseDead = storeNow.minus(timing.leaseTtl()).minus(timing.clockMargin());
+        for (ObjectInfo l : leases) {
+            String rest = l.key().substring(GcProtocol.LEASES.length());
+            int slash = rest.indexOf('/');
+            Instant[] span = byPush.get(slash < 0 ? rest : rest.substring(0, slash));
+            if (span[1].isBefore(leaseDead)) {
+                keys.add(l.key());
+            }
+        }
+        keys.addAll(abandonedPending.keySet());
+        Instant old = storeNow.minus(timing.intentRetention());
+        for (String prefix : List.of(GcProtocol.INTENTS, GcProtocol.RUNS)) {
+            for (ObjectInfo o : GcProtocol.listAll(store, prefix)) {
+                if (o.lastModified().isBefore(old)) {
+                    keys.add(o.key());
+                }
+            }
+        }
+        if (keys.isEmpty()) {
+            return 0;
+        }
+        try {
+            DeleteResult r = store.delete(keys);
+            return r.deleted();
+        } catch (StoreException e) {
+            return 0; // protocol objects only: the next run tries again
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a temp file left behind loses nothing
+            }
+        }
+    }
+
+    static BackupException refused(String message) {
+        return new BackupException(Reason.INTEGRITY, message);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.s3backup.core.gc;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.repo.RepositoryLayout;
+import dev.s3backup.core.store.ObjectInfo;
+import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.core.store.Payload;
+import dev.s3backup.manifest.ManifestCodec;
+import dev.s3backup.manifest.ManifestReader;
+import dev.s3backup.manifest.Sha256;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A push's side of the protocol: lease, pending manifest, intent check. See {@link GcProtocol}. */
+final class LeaseSession implements PushGuard.Session {
+    private final Repository repository;
+    private final ObjectStore store;
+    private final GcProtocol.Timing timing;
+    private final String pushId;
+    private final long startNanos;
+    private final Instant leaseTime;
+    private final AtomicInteger seq = new AtomicInteger();
+    private final List<String> written = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final ScheduledExecutorService refresher;
+    private long pendingNanos;
+    private Path manifestFile;
+
+    LeaseSession(Repository repository, GcProtocol.Timing timing) {
+        this.repository = repository;
+        this.store = repository.store();
+        this.timing = timing;
+        byte[] random = new byte[8];
+        new SecureRandom().nextBytes(random);
+        this.pushId = HexFormat.of().formatHex(random);
+        this.startNanos = System.nanoTime();
+        String first = leaseKey(0);
+        this.leaseTime = GcProtocol.writeMarker(store, first, leaseContent());
+        written.add(first);
+        refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "s3backup-lease");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = timing.leaseRefresh().toMillis();
+        refresher.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private String leaseKey(int n) {
+        return GcProtocol.LEASES + pushId + "/" + String.format("%06d", n);
+    }
+
+    private static String leaseContent() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            host = "unknown";
+        }
+        return "s3backup-lease-v1\nhost=" + host + "\npid=" + ProcessHandle.current().pid() + "\n";
+    }
+
+    private void refresh() {
+        String key = leaseKey(seq.incrementAndGet());
+        try {
+            store.putIfAbsent(key, Payload.of(leaseContent().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            written.add(key);
+        } catch (RuntimeException e) {
+            // Only liveness depends on the lease: gc may then sweep this push's new chunks, and
+            // the intent check before the commit catches that.
+        }
+    }
+
+    @Override
+    public void beforeCommit(String backupId, Path manifestFile) {
+        this.manifestFile = manifestFile;
+        long age = System.nanoTime() - startNanos;
+        if (age > timing.maxPushAge().toNanos()) {
+            throw new BackupException(Reason.IO, "Cannot commit backup " + backupId + ": the push ran for "
+                    + java.time.Duration.ofNanos(age) + ", longer than the " + timing.maxPushAge()
+                    + " gc lets a push rely on chunks; nothing was committed, run the push again");
+        }
+        String pending = GcProtocol.PENDING + backupId;
+        store.putIfAbsent(pending, Payload.ofFile(manifestFile, null));
+        written.add(pending);
+        pendingNanos = System.nanoTime();
+        checkIntents(backupId);
+    }
+
+    /** Throws if any gc intent that may have deleted after this push began names a chunk of the manifest. */
+    private void checkIntents(String backupId) {
+        Instant since = leaseTime.minus(timing.intentLookback());
+        ChunkSet needed = null;
+        for (ObjectInfo intent : GcProtocol.listAll(store, GcProtocol.INTENTS)) {
+            if (intent.lastModified().isBefore(since)) {
+                continue;
+            }
+            if (needed == null) {
+                needed = manifestChunks();
+            }
+            List<Sha256> doomed;
+            try {
+                doomed = GcProtocol.readIntent(store, intent.key());
+            } catch (RuntimeException e) {
+                if (GcProtocol.isNotFound(e)) {
+                    continue; // removed by gc's cleanup: far older than this push
+                }
+                throw e;
+            }
+            for (Sha256 c : doomed) {
+                if (needed.contains(c)) {
+                    throw new BackupException(Reason.IO, "Cannot commit backup " + backupId + ": a concurrent gc ("
+                            + intent.key() + ") may have deleted chunk " + c.hex() + " that it needs; nothing was "
+                            + "committed, run the push again (it uploads only what is missing)");
+                }
+            }
+        }
+    }
+
+    private ChunkSet manifestChunks() {
+        ChunkSet set = new ChunkSet();
+        try (ManifestReader reader = ManifestCodec.newReader(Files.newInputStream(manifestFile))) {
+            GcProtocol.addChunks(reader, set);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return set;
+    }
+
+    @Override
+    public void afterCommit(String backupId) {
+        // gc honours a pending manifest for pendingTtl (store time); a push stalled longer between
+        // writing it and committing checks again, and withdraws a commit a gc may have broken.
+        if (System.nanoTime() - pendingNanos > timing.pendingTtl().toNanos() / 2) {
+            try {
+                checkIntents(backupId);
+            } catch (BackupException e) {
+                store.delete(List.of(RepositoryLayout.manifestKey(backupId)));
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        refresher.shutdownNow();
+        try {
+            refresher.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<String> keys;
+        synchronized (written) {
+            keys = new ArrayList<>(written);
+        }
+        try {
+            store.delete(keys);
+        } catch (RuntimeException e) {
+            // A lease left behind expires after leaseTtl; a pending manifest after pendingTtl.
+        }
+    }
+}
