@@ -103,6 +103,7 @@ final class DrillCommand extends BaseCommand {
         RestoreProgress progress = new RestoreProgress();
         PrintWriter err = output.err();
         DrillResult result;
+        boolean reportsWritten = true;
         // Exactly one of the main thread and the shutdown hook reports: whichever claims it first.
         AtomicBoolean reported = new AtomicBoolean();
         CountDownLatch mainDone = new CountDownLatch(1);
@@ -125,9 +126,9 @@ final class DrillCommand extends BaseCommand {
                     Thread.currentThread().interrupt();
                 }
                 if (aborted != null && reported.compareAndSet(false, true)) {
-                    writeReports(aborted);
                     err.println("s3backup: error: " + aborted.message());
                     err.flush();
+                    writeReports(output, aborted);
                 }
             }, "s3backup-drill-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
@@ -138,7 +139,7 @@ final class DrillCommand extends BaseCommand {
                 if (!reported.compareAndSet(false, true)) {
                     return ExitCodes.of(DrillResult.Outcome.INTERRUPTED.reason());
                 }
-                report(output, result);
+                reportsWritten = report(output, result);
             } finally {
                 mainDone.countDown();
                 try {
@@ -151,14 +152,17 @@ final class DrillCommand extends BaseCommand {
         if (!result.passed()) {
             return ExitCodes.of(result.outcome().reason());
         }
+        if (!reportsWritten) {
+            return ExitCodes.IO;
+        }
         if (keep) {
             output.warn("restored data kept in " + result.workDir() + " (--keep); remove it when done");
         }
         return ExitCodes.OK;
     }
 
-    private void report(Output output, DrillResult result) {
-        writeReports(result);
+    /** Prints and writes the reports; false when a report file could not be written. */
+    private boolean report(Output output, DrillResult result) {
         if (json) {
             output.out().println(Json.write(toMap(result)));
         } else {
@@ -169,15 +173,11 @@ final class DrillCommand extends BaseCommand {
             output.err().println("s3backup: error: " + result.message());
             output.err().flush();
         }
+        return writeReports(output, result);
     }
 
-    private void writeReports(DrillResult r) {
-        if (report != null) {
-            VerifyArgs.writeReport(report, Json.write(toMap(r)) + "\n", "JSON report");
-        }
-        if (junit != null) {
-            VerifyArgs.writeReport(junit, junit(r), "JUnit report");
-        }
+    private boolean writeReports(Output output, DrillResult r) {
+        return VerifyArgs.writeReports(output, report, () -> Json.write(toMap(r)) + "\n", junit, () -> junit(r));
     }
 
     private static String status(RestoreProgress p) {

@@ -118,6 +118,33 @@ final class VerifyArgs {
     }
 
     /**
+     * Writes the reports that were asked for; a failure is printed as an error naming the file
+     * and returned as false, so that it never hides the outcome being reported.
+     */
+    static boolean writeReports(Output output, Path json, java.util.function.Supplier<String> jsonContent, Path junit,
+                                java.util.function.Supplier<String> junitContent) {
+        boolean ok = true;
+        try {
+            if (json != null) {
+                writeReport(json, jsonContent.get(), "JSON report");
+            }
+        } catch (RuntimeException e) {
+            output.err().println("s3backup: error: " + e.getMessage());
+            ok = false;
+        }
+        try {
+            if (junit != null) {
+                writeReport(junit, junitContent.get(), "JUnit report");
+            }
+        } catch (RuntimeException e) {
+            output.err().println("s3backup: error: " + e.getMessage());
+            ok = false;
+        }
+        output.err().flush();
+        return ok;
+    }
+
+    /**
      * Writes a report file whole or not at all (a CI step that reads a half-written report would
      * misreport), creating its directory.
      */

@@ -133,12 +133,6 @@ final class VerifyCommand extends BaseCommand {
         }
         int exit = result.worstReason() == null ? ExitCodes.OK : ExitCodes.of(result.worstReason());
         Map<String, Object> map = toMap(result, repoUrl, exit);
-        if (report != null) {
-            VerifyArgs.writeReport(report, Json.write(map) + "\n", "JSON report");
-        }
-        if (junit != null) {
-            VerifyArgs.writeReport(junit, junit(result, repoUrl), "JUnit report");
-        }
         result.warnings().forEach(output::warn);
         if (json) {
             output.out().println(Json.write(map));
@@ -146,7 +140,10 @@ final class VerifyCommand extends BaseCommand {
             printSummary(output, result, repoUrl);
         }
         printProblems(output, result);
-        return exit;
+        boolean written = VerifyArgs.writeReports(output, report, () -> Json.write(map) + "\n", junit,
+                () -> junit(result, repoUrl));
+        // A report that cannot be written fails a clean run; it never hides damage that was found.
+        return exit == ExitCodes.OK && !written ? ExitCodes.IO : exit;
     }
 
     private static String status(VerifyProgress p) {

@@ -150,6 +150,24 @@ class VerifyCommandTest {
     }
 
     @Test
+    void aReportThatCannotBeWrittenFailsACleanRunButNeverHidesDamage() throws Exception {
+        Files.writeString(dir.resolve("file"), "x");
+        Path impossible = dir.resolve("file/report.json");
+        CliRun clean = CliRun.of("verify", "-r", repo, "--report", impossible.toString());
+        assertThat(clean.exitCode()).as(clean.toString()).isEqualTo(ExitCodes.IO);
+        assertThat(clean.out()).contains("OK");
+        assertThat(clean.err()).contains("Cannot write the JSON report", "report.json");
+
+        byte[] sst = Files.readAllBytes(data.resolve("node1/000001.sst"));
+        Files.delete(dir.resolve("repo").resolve(chunkPath(java.util.Arrays.copyOf(sst, 64 << 10))));
+        CliRun damaged = CliRun.of("verify", "-r", repo, "--junit", impossible.toString());
+        assertThat(damaged.exitCode()).isEqualTo(ExitCodes.INTEGRITY);
+        CliRun drill = CliRun.of("drill", "-r", repo, "--temp-dir", dir.toString(), "--junit", impossible.toString());
+        assertThat(drill.exitCode()).isEqualTo(ExitCodes.INTEGRITY);
+        assertThat(drill.err()).contains("did not restore", "Cannot write the JUnit report");
+    }
+
+    @Test
     void durationsAndSubsetsParse() {
         assertThat(VerifyArgs.parseDuration("30d")).hasDays(30);
         assertThat(VerifyArgs.parseDuration("90")).hasSeconds(90);
