@@ -1,0 +1,151 @@
+package dev.s3backup.cli;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.retention.Forget;
+import dev.s3backup.core.retention.RetentionPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "forget", mixinStandardHelpOptions = true,
+        description = {"Forget backups a retention policy does not keep, separately for each backup name.",
+            "",
+            "A backup is kept if any rule keeps it. --keep-last N keeps the N newest; --keep-hourly, -daily,",
+            "-weekly, -monthly, -yearly N keep the newest backup of each of the N newest hours, days, ISO",
+            "weeks, months, years (UTC) that have one, by the backup's creation time; --keep-within D keeps",
+            "every backup created less than D before now (this host's clock: the only rule that reads one).",
+            "",
+            "Forgetting deletes the backup's manifest and nothing else; 'gc' later removes the chunks no",
+            "backup needs. A backup whose manifest cannot be read is kept and reported (exit 4).",
+            "A policy without a keep rule is refused; --all forgets every backup.",
+            "",
+            "Examples:",
+            "  s3backup forget -r s3://bucket/db --keep-daily 7 --keep-weekly 5 --keep-monthly 12 --dry-run",
+            "  s3backup forget -r s3://bucket/db --keep-last 3 --keep-within 14d"},
+        footer = ExitCodes.HELP_FOOTER)
+final class ForgetCommand extends BaseCommand {
+    @Mixin
+    RepoOptions repoOptions;
+
+    @Option(names = "--keep-last", paramLabel = "N", description = "Keep the N newest backups of each name.")
+    int keepLast;
+
+    @Option(names = "--keep-hourly", paramLabel = "N", description = "Keep the newest backup of each of the N newest hours.")
+    int keepHourly;
+
+    @Option(names = "--keep-daily", paramLabel = "N", description = "Keep the newest backup of each of the N newest days.")
+    int keepDaily;
+
+    @Option(names = "--keep-weekly", paramLabel = "N", description = "Keep the newest backup of each of the N newest ISO weeks.")
+    int keepWeekly;
+
+    @Option(names = "--keep-monthly", paramLabel = "N", description = "Keep the newest backup of each of the N newest months.")
+    int keepMonthly;
+
+    @Option(names = "--keep-yearly", paramLabel = "N", description = "Keep the newest backup of each of the N newest years.")
+    int keepYearly;
+
+    @Option(names = "--keep-within", paramLabel = "DURATION", converter = VerifyArgs.DurationConverter.class,
+            description = "Keep every backup created within DURATION before now (e.g. 14d, 36h, 2w).")
+    Duration keepWithin;
+
+    @Option(names = "--all", description = "No keep rule: forget every backup (explicitly).")
+    boolean all;
+
+    @Option(names = {"-n", "--dry-run"}, description = "Print what would be kept and forgotten; delete nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print the decisions as JSON on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Output output = output();
+        RetentionPolicy policy;
+        try {
+            policy = new RetentionPolicy(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly,
+                    keepWithin, all);
+        } catch (IllegalArgumentException e) {
+            throw new BackupException(BackupException.Reason.INVALID_INPUT, e.getMessage());
+        }
+        Forget.Result result;
+        String repoUrl;
+        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+            repoUrl = repo.describe();
+            result = new Forget(repo, policy, Clock.systemUTC()).run(dryRun);
+        }
+        int exit = ExitCodes.OK;
+        if (!result.failed().isEmpty()) {
+            exit = result.failed().values().stream().anyMatch(ForgetCommand::denied) ? ExitCodes.ACCESS_DENIED : ExitCodes.IO;
+        } else if (!result.unreadable().isEmpty()) {
+            exit = ExitCodes.INTEGRITY;
+        }
+        if (json) {
+            output.out().println(Json.write(toMap(result, repoUrl, exit)));
+        } else {
+            print(output, result, repoUrl);
+        }
+        result.unreadable().forEach((id, why) -> output.err().println("s3backup: error: kept backup " + id
+                + ": its manifest cannot be read (" + why + ")"));
+        result.failed().forEach((key, why) -> output.err().println("s3backup: error: could not forget " + key
+                + ": " + why + " (it is still a backup; run forget again)"));
+        output.err().flush();
+        return exit;
+    }
+
+    static boolean denied(String reason) {
+        String r = reason.toLowerCase(java.util.Locale.ROOT);
+        return r.contains("accessdenied") || r.contains("access denied");
+    }
+
+    private static void print(Output output, Forget.Result r, String repoUrl) {
+        var out = output.out();
+        out.println((r.dryRun() ? "Dry run, nothing deleted: " : "") + "forget in " + repoUrl + ": "
+                + r.kept().size() + " kept, " + r.removed().size() + (r.dryRun() ? " would be forgotten" : " forgotten"));
+        String name = null;
+        for (Forget.Decision d : r.decisions()) {
+            String n = d.name() == null ? "(unreadable)" : d.name().isEmpty() ? "(no name)" : d.name();
+            if (!n.equals(name)) {
+                out.println("name " + n + ":");
+                name = n;
+            }
+            out.printf("  %-6s  %-31s  %-20s  %s%n", d.keep() ? "keep" : "forget", d.id(),
+                    d.created().truncatedTo(ChronoUnit.SECONDS), String.join(", ", d.reasons()));
+        }
+        if (!r.dryRun()) {
+            out.printf("  forgotten: %d manifest(s) deleted; their chunks stay until 'gc'%n", r.forgotten());
+        }
+        out.printf("  requests:  %s%n", r.requests());
+    }
+
+    static Map<String, Object> toMap(Forget.Result r, String repoUrl, int exit) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("repository", repoUrl);
+        m.put("dryRun", r.dryRun());
+        m.put("exitCode", exit);
+        List<Object> decisions = new ArrayList<>();
+        for (Forget.Decision d : r.decisions()) {
+            Map<String, Object> dm = new LinkedHashMap<>();
+            dm.put("id", d.id());
+            dm.put("name", d.name());
+            dm.put("created", d.created().toString());
+            dm.put("action", d.keep() ? "keep" : "forget");
+            dm.put("reasons", d.reasons());
+            decisions.add(dm);
+        }
+        m.put("decisions", decisions);
+        m.put("forgotten", r.forgotten());
+        m.put("unreadable", new LinkedHashMap<>(r.unreadable()));
+        m.put("failed", new LinkedHashMap<>(r.failed()));
+        m.put("requests", Requests.toMap(r.requests()));
+        return m;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.s3backup.cli;
+
+import dev.s3backup.core.gc.GarbageCollector;
+import dev.s3backup.core.gc.GcOptions;
+import dev.s3backup.core.gc.GcResult;
+import dev.s3backup.core.repo.Repository;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "gc", mixinStandardHelpOptions = true,
+        description = {"Delete the chunks no backup needs.",
+            "",
+            "Marks every chunk named by a backup, a push about to commit, or a part of an incomplete",
+            "backup set; then lists chunks/ and deletes the unreferenced ones older than --grace by the",
+            "store's own clock (LastModified; no host clock is trusted), 1,000 keys per request.",
+            "Safe while pushes run, without a lock: each batch is announced in gc/intents/ before it is",
+            "deleted, and a push that would rely on an announced chunk does not commit (docs/RETENTION.md).",
+            "",
+            "Refuses to sweep when any manifest cannot be read (it names it; exit 4). Idempotent: an",
+            "interrupted or failed run deleted nothing referenced, and running it again continues.",
+            "",
+            "Examples:",
+            "  s3backup gc -r s3://bucket/db --dry-run",
+            "  s3backup gc -r s3://bucket/db --grace 48h --json"},
+        footer = ExitCodes.HELP_FOOTER)
+final class GcCommand extends BaseCommand {
+    @Mixin
+    RepoOptions repoOptions;
+
+    @Option(names = "--grace", paramLabel = "DURATION", converter = GraceConverter.class, defaultValue = "24h",
+            description = "Delete unreferenced chunks only once older than this by the store's clock "
+                    + "(default: ${DEFAULT-VALUE}; 0 for none).")
+    Duration grace;
+
+    @Option(names = {"-n", "--dry-run"}, description = "Report what would be deleted; delete nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print the report as JSON on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Output output = output();
+        GcResult r;
+        String repoUrl;
+        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+            repoUrl = repo.describe();
+            r = new GarbageCollector(repo, GcOptions.defaults().withGrace(grace).withDryRun(dryRun), Clock.systemUTC()).run();
+        }
+        int exit = r.problem() == null ? ExitCodes.OK : ExitCodes.of(r.problem());
+        if (json) {
+            output.out().println(Json.write(toMap(r, repoUrl, exit)));
+        } else {
+            print(output, r, repoUrl);
+        }
+        var err = output.err();
+        r.unreadable().forEach((key, why) -> err.println("s3backup: error: cannot read " + why
+                + " - gc swept nothing (fix or forget that backup, then run gc again)"));
+        r.failed().forEach((key, why) -> err.println("s3backup: error: could not delete " + key + ": " + why));
+        if (r.stopped() != null && r.unreadable().isEmpty()) {
+            err.println("s3backup: error: " + r.stopped() + "; every chunk a backup needs is still there; "
+                    + "run gc again to continue");
+        }
+        err.flush();
+        return exit;
+    }
+
+    private static void print(Output output, GcResult r, String repoUrl) {
+        var out = output.out();
+        out.println((r.dryRun() ? "Dry run, nothing deleted: " : "") + "gc of " + repoUrl + ": "
+                + (r.complete() ? "done" : "INCOMPLETE"));
+        out.printf("  store time:  %s; cutoff %s (grace, and %d push(es) in progress)%n", r.storeNow(), r.cutoff(),
+                r.liveLeases());
+        out.printf("  marked:      %d chunk(s) referenced by %d root(s)%n", r.chunksReferenced(), r.roots());
+        out.printf("  listed:      %d object(s) under chunks/%s%n", r.chunksListed(),
+                r.foreign() > 0 ? " (" + r.foreign() + " not chunks, left alone)" : "");
+        out.printf("  garbage:     %d chunk(s), %s%s%n", r.candidates(), Sizes.bytes(r.candidateBytes()),
+                r.dryRun() ? " would be deleted" : "");
+        if (!r.dryRun()) {
+            out.printf("  deleted:     %d chunk(s), %s freed%s%n", r.deleted(), Sizes.bytes(r.bytesFreed()),
+                    r.spared() > 0 ? "; " + r.spared() + " spared (used by a push that committed meanwhile)" : "");
+            if (r.cleaned() > 0) {
+                out.printf("  cleaned:     %d expired protocol object(s)%n", r.cleaned());
+            }
+        }
+        out.printf("  duration:    %s%n", Sizes.duration(r.duration()));
+        out.printf("  requests:    %s%n", r.requests());
+    }
+
+    static Map<String, Object> toMap(GcResult r, String repoUrl, int exit) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("repository", repoUrl);
+        m.put("runId", r.runId());
+        m.put("dryRun", r.dryRun());
+        m.put("complete", r.complete());
+        m.put("exitCode", exit);
+        m.put("storeNow", r.storeNow().toString());
+        m.put("cutoff", r.cutoff().toString());
+        m.put("roots", r.roots());
+        m.put("livePushes", r.liveLeases());
+        m.put("chunksReferenced", r.chunksReferenced());
+        m.put("chunksListed", r.chunksListed());
+        m.put("candidates", r.candidates());
+        m.put("candidateBytes", r.candidateBytes());
+        m.put("deleted", r.deleted());
+        m.put("bytesFreed", r.bytesFreed());
+        m.put("spared", r.spared());
+        m.put("foreign", r.foreign());
+        m.put("cleaned", r.cleaned());
+        m.put("unreadable", new LinkedHashMap<>(r.unreadable()));
+        m.put("failed", new LinkedHashMap<>(r.failed()));
+        m.put("stopped", r.stopped());
+        m.put("durationSeconds", r.duration().toNanos() / 1e9);
+        m.put("requests", Requests.toMap(r.requests()));
+        return m;
+    }
+
+    static final class GraceConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            if (value.trim().equals("0")) {
+                return Duration.ZERO;
+            }
+            return new VerifyArgs.DurationConverter().convert(value);
+        }
+    }
+}
