@@ -294,6 +294,25 @@ public final class GarbageCollector {
      */
     private int announceAndDelete(String runId, int seq, List<Sha256> hashes, List<Long> sizes, Sweep sweep) {
         String intent = GcProtocol.INTENTS + runId + "-" + String.format("%06d", seq);
+        // Look at the roots once before announcing, so the intent names only what is still garbage:
+        // every chunk it names makes a push that relies on it abort.
+        int unreadableBefore = unreadable.size();
+        refreshRoots();
+        if (unreadable.size() > unreadableBefore) {
+            sweep.stopped = "stopped: a root written during the sweep could not be read, so the chunks it needs are unknown";
+            sweep.problem = Reason.INTEGRITY;
+            return seq + 1;
+        }
+        for (int k = hashes.size() - 1; k >= 0; k--) {
+            if (referenced.contains(hashes.get(k))) {
+                hashes.remove(k);
+                sizes.remove(k);
+                sweep.spared++;
+            }
+        }
+        if (hashes.isEmpty()) {
+            return seq;
+        }
         try {
             store.putIfAbsent(intent, Payload.of(GcProtocol.encodeIntent(hashes)));
         } catch (StoreException e) {

@@ -120,13 +120,22 @@ final class LeaseSession implements PushGuard.Session {
                 throw e;
             }
             for (Sha256 c : doomed) {
-                if (needed.contains(c)) {
+                if (needed.contains(c) && !recreatedAfter(c, intent)) {
                     throw new BackupException(Reason.IO, "Cannot commit backup " + backupId + ": a concurrent gc ("
                             + intent.key() + ") may have deleted chunk " + c.hex() + " that it needs; nothing was "
                             + "committed, run the push again (it uploads only what is missing)");
                 }
             }
         }
+    }
+
+    /**
+     * Whether the chunk exists as an object created after every delete the intent announced could
+     * have run: such a copy (uploaded again, by this push or another) is not the one gc removed.
+     */
+    private boolean recreatedAfter(Sha256 chunk, ObjectInfo intent) {
+        Instant deletesEnded = intent.lastModified().plus(timing.intentWindow()).plus(timing.clockMargin());
+        return store.head(RepositoryLayout.chunkKey(chunk)).map(o -> o.lastModified().isAfter(deletesEnded)).orElse(false);
     }
 
     private ChunkSet manifestChunks() {
