@@ -134,7 +134,7 @@ class ConcurrentGcTest {
         threads.add(new Thread(() -> {
             while (!stop.get()) {
                 try (Repository repo = Repository.open(store)) {
-                    new Forget(repo, RetentionPolicy.keepLast(2), Clock.systemUTC()).run(false);
+                    new Forget(repo, RetentionPolicy.keepLast(4), Clock.systemUTC()).run(false);
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
                     return;
