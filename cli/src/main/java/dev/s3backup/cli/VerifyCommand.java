@@ -27,25 +27,27 @@ import picocli.CommandLine.Option;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Check that backups are intact, in tiers, and remember what was checked.",
             "",
-            "Tier 1 (default, no data read): every manifest is read and its checksum verified, and every",
-            "chunk it needs is found with the right size in a listing of chunks/ (one LIST request per",
-            "1,000 chunks, never a request per chunk).",
-            "Tier 2: --read-data downloads every chunk and re-hashes it; --read-data-subset reads a share",
-            "that rotates round the hash ring, so consecutive runs cover everything (4 runs of 25%).",
-            "With --max-age, chunks that an earlier logged run read within that time are skipped:",
-            "a nightly 'verify --read-data --max-age 30d' reads each chunk about once a month.",
+            "Tier 1 (always; no data read): every manifest is read and its checksum",
+            "verified, and every chunk it needs must appear with the right size in a",
+            "listing of chunks/: one LIST request per 1,000 chunks, never one per chunk.",
+            "Tier 2: --read-data downloads every chunk and re-hashes it;",
+            "--read-data-subset reads a share that rotates round the hash ring, so that",
+            "consecutive runs cover everything (4 runs of 25%% read each chunk once).",
+            "--max-age skips chunks that a logged run verified within that time: a nightly",
+            "'verify --read-data --max-age 30d' reads each chunk about once a month.",
             "",
-            "Each run writes one create-only log object, verify/<run id>, recording what it verified",
-            "(--no-log for read-only credentials). Every missing or corrupt chunk is reported with the",
-            "backups and files that need it; --json, --report and --junit give it to scripts and CI.",
+            "Each run writes one create-only log object, verify/<run id>, recording what",
+            "it verified (--no-log for read-only credentials). Every missing or corrupt",
+            "chunk is reported with the backups and files that need it; --json, --report",
+            "and --junit give the report to scripts and CI.",
             "",
-            "Exit codes: 0 all intact; 4 something is missing, corrupt or damaged (the report names it);",
-            "5 only chunks that could not be read (network, server; a re-run may succeed);",
-            "3 a backup asked for does not exist; 2 bad options.",
+            "Exit codes: 0 all intact; 4 something is missing, corrupt or damaged (the",
+            "report names it); 5 only chunks that could not be read (network, server: a",
+            "re-run may succeed); 3 a backup given with -m does not exist; 2 bad options.",
             "",
             "Examples:",
             "  s3backup verify -r s3://bucket/db",
-            "  s3backup verify -r s3://bucket/db --read-data-subset 10% --junit reports/verify.xml",
+            "  s3backup verify -r s3://bucket/db --read-data-subset 10%% --junit verify.xml",
             "  s3backup verify -r s3://bucket/db --read-data --max-age 30d --json"},
         footer = ExitCodes.HELP_FOOTER)
 final class VerifyCommand extends BaseCommand {
@@ -68,7 +70,7 @@ final class VerifyCommand extends BaseCommand {
     boolean readData;
 
     @Option(names = "--read-data-subset", paramLabel = "P%|N", converter = VerifyArgs.SubsetConverter.class,
-            description = "Tier 2 on a share of the chunks (10%) or a number of them (500), rotating round the "
+            description = "Tier 2 on a share of the chunks (10%%) or a number of them (500), rotating round the "
                     + "hash ring from run to run so that repeated runs cover everything.")
     ReadData subset;
 

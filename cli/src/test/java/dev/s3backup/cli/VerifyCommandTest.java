@@ -55,7 +55,16 @@ class VerifyCommandTest {
             assertThat(help.exitCode()).isZero();
             assertThat(help.out()).contains("--repo", "--junit", "--report", "--json", "Exit codes");
         }
-        assertThat(CliRun.of("verify", "--help").out()).contains("--read-data-subset", "--max-age", "verify/<run id>");
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream picocliWarnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(picocliWarnings, true));
+        try {
+            assertThat(CliRun.of("verify", "--help").out()).contains("--read-data-subset", "--max-age", "verify/<run id>",
+                    "4 runs of 25% read");
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(picocliWarnings.toString()).as("a '%' that picocli took for a format").isEmpty();
         assertThat(CliRun.of("drill", "--help").out()).contains("--check", "--check-timeout", "{dir}", "S3BACKUP_DRILL_DIR");
     }
 
