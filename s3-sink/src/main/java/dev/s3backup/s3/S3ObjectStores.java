@@ -104,6 +104,16 @@ public final class S3ObjectStores {
         }
     }
 
+    /**
+     * Runs {@code action} with a client built exactly as {@link #open} builds one, for the
+     * bucket-level helpers ({@link S3BucketPolicies}); closed afterwards.
+     */
+    static <T> T withClient(S3Options options, java.util.function.BiFunction<S3Client, S3Errors, T> action) {
+        try (Client client = Client.build(options, System.getenv(), List.of())) {
+            return action.apply(client.s3, client.errors);
+        }
+    }
+
     private static void checkBucket(Client client) {
         String bucket = client.options.bucket();
         try {
