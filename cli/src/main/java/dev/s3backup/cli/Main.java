@@ -11,7 +11,15 @@ public final class Main {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = commandLine(out, err).execute(args);
+        int code;
+        try {
+            code = commandLine(out, err).execute(args);
+        } catch (OutOfMemoryError e) {
+            // Memory is bounded by design; running out means a very large manifest or a small heap.
+            err.println("s3backup: error: out of memory (" + e.getMessage() + "); raise the heap with "
+                    + "S3BACKUP_HEAP=512m (bin/s3backup) or -Xmx");
+            code = ExitCodes.FAILURE;
+        }
         out.flush();
         err.flush();
         System.exit(code);
