@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * be (no grace period, leases ignored), then every committed backup must restore completely.
  * A push may abort because gc removed a chunk it relied on; it must never commit a broken backup.
  */
-class ConcurrentGcTest {
+public class ConcurrentGcTest {
     private static final int FILES = 24;
     @TempDir
     Path dir;
@@ -76,6 +76,11 @@ class ConcurrentGcTest {
     }
 
     public static Report stress(ObjectStore store, Path dir, Duration duration) throws Exception {
+        return stress(store, dir, duration, Duration.ZERO);
+    }
+
+    /** @param clockMargin how far the store's timestamps may lag (S3: 1 s resolution, plus request time) */
+    public static Report stress(ObjectStore store, Path dir, Duration duration, Duration clockMargin) throws Exception {
         Repository.init(store, 64 << 10).close();
         Path pool = Files.createDirectories(dir.resolve("pool"));
         Random random = new Random(42);
@@ -93,9 +98,9 @@ class ConcurrentGcTest {
         // a chunk uploaded again soon after gc deleted it counts as a fresh copy.
         Duration window = Duration.ofMillis(300);
         GcProtocol.Timing eager = new GcProtocol.Timing(Duration.ofMillis(2), Duration.ofMillis(1),
-                window, Duration.ZERO, Duration.ofDays(1), Duration.ofDays(7));
+                window, clockMargin, Duration.ofDays(1), Duration.ofDays(7));
         GcProtocol.Timing leases = new GcProtocol.Timing(Duration.ofHours(1), Duration.ofMinutes(10),
-                window, Duration.ZERO, Duration.ofDays(1), Duration.ofDays(7));
+                window, clockMargin, Duration.ofDays(1), Duration.ofDays(7));
         ConcurrentLinkedQueue<Throwable> crashes = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
         AtomicInteger sourceSeq = new AtomicInteger();
