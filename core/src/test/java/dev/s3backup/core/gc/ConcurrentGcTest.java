@@ -80,7 +80,19 @@ public class ConcurrentGcTest {
     }
 
     /** @param clockMargin how far the store's timestamps may lag (S3: 1 s resolution, plus request time) */
-    public static Report stress(ObjectStore store, Path dir, Duration duration, Duration clockMargin) throws Exception {
+    public static Report stress(ObjectStore underlying, Path dir, Duration duration, Duration clockMargin) throws Exception {
+        // Every thread opens and closes its own Repository; the store must outlive them all.
+        ObjectStore store = (ObjectStore) java.lang.reflect.Proxy.newProxyInstance(ObjectStore.class.getClassLoader(),
+                new Class<?>[] {ObjectStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("close")) {
+                        return null;
+                    }
+                    try {
+                        return method.invoke(underlying, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
         Repository.init(store, 64 << 10).close();
         Path pool = Files.createDirectories(dir.resolve("pool"));
         Random random = new Random(42);
