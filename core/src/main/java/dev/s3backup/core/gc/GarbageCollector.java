@@ -440,8 +440,4 @@ public final class GarbageCollector {
             }
         }
     }
-
-    static BackupException refused(String message) {
-        return new BackupException(Reason.INTEGRITY, message);
-    }
 }

@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** A push's side of the protocol: lease, pending manifest, intent check. See {@link GcProtocol}. */
 final class LeaseSession implements PushGuard.Session {
-    private final Repository repository;
     private final ObjectStore store;
     private final GcProtocol.Timing timing;
     private final String pushId;
@@ -39,7 +38,6 @@ final class LeaseSession implements PushGuard.Session {
     private Path manifestFile;
 
     LeaseSession(Repository repository, GcProtocol.Timing timing) {
-        this.repository = repository;
         this.store = repository.store();
         this.timing = timing;
         byte[] random = new byte[8];
@@ -73,6 +71,9 @@ final class LeaseSession implements PushGuard.Session {
     }
 
     private void refresh() {
+        if (System.nanoTime() - startNanos > timing.maxPushAge().toNanos()) {
+            return; // such a push cannot commit; a lease it forgot to close must not pin gc forever
+        }
         String key = leaseKey(seq.incrementAndGet());
         try {
             store.putIfAbsent(key, Payload.of(leaseContent().getBytes(java.nio.charset.StandardCharsets.UTF_8)));

@@ -132,11 +132,18 @@ public final class Push {
         Source.requireDistinct(sources);
         // Before the parent is read: from here on, a gc that deletes a chunk this push relies on is seen.
         PushGuard.Session guardSession = (options.dryRun() ? PushGuard.NONE : guard).begin(repository);
-        String parent = repository.latestId().orElse(null);
-        if (parent != null) {
-            knownPresent = chunksOf(parent);
+        String parent;
+        List<SourceFile> files;
+        try {
+            parent = repository.latestId().orElse(null);
+            if (parent != null) {
+                knownPresent = chunksOf(parent);
+            }
+            files = new SourceScanner(warnings::add).scan(sources);
+        } catch (RuntimeException e) {
+            guardSession.close();
+            throw e;
         }
-        List<SourceFile> files = new SourceScanner(warnings::add).scan(sources);
         progress.totalFiles.set(files.stream().filter(f -> f.type() == dev.s3backup.manifest.EntryType.FILE).count());
         progress.totalBytes.set(files.stream().mapToLong(SourceFile::size).sum());
 
