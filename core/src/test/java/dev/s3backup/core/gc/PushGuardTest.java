@@ -1,0 +1,112 @@
+package dev.s3backup.core.gc;
+
+import static dev.s3backup.core.gc.GcFixtures.putChunk;
+import static dev.s3backup.core.gc.GcFixtures.repo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.repo.RepositoryLayout;
+import dev.s3backup.core.store.InMemoryObjectStore;
+import dev.s3backup.core.store.Payload;
+import dev.s3backup.manifest.Sha256;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The push's side of the protocol on its own: lease, pending manifest, intent check, limits. */
+class PushGuardTest {
+    @TempDir
+    Path tmp;
+    private final GcFixtures.MutableClock clock = new GcFixtures.MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+    private final InMemoryObjectStore store = new InMemoryObjectStore(clock);
+
+    private static GcProtocol.Timing timing(Duration pendingTtl, Duration maxPushAge) {
+        return new GcProtocol.Timing(Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofMinutes(10),
+                Duration.ofMinutes(10), pendingTtl, maxPushAge);
+    }
+
+    private void intent(String run, Sha256... chunks) {
+        store.putIfAbsent(GcProtocol.INTENTS + run + "-000000", Payload.of(GcProtocol.encodeIntent(List.of(chunks))));
+    }
+
+    @Test
+    void aPushWritesALeaseAndAPendingManifestAndRemovesBoth() throws Exception {
+        Sha256 c = putChunk(store, "c");
+        PushGuard.Session s = PushGuard.leases().begin(repo(store));
+        assertThat(store.keys()).anyMatch(k -> k.startsWith(GcProtocol.LEASES));
+        String id = GcFixtures.id(clock.instant(), 1);
+        Path manifest = GcFixtures.manifestFile(tmp, id, List.of(c));
+        s.beforeCommit(id, manifest);
+        assertThat(store.content(GcProtocol.PENDING + id)).isEqualTo(Files.readAllBytes(manifest));
+        s.afterCommit(id);
+        s.close();
+        assertThat(store.keys()).noneMatch(k -> k.startsWith(GcProtocol.LEASES) || k.startsWith(GcProtocol.PENDING));
+    }
+
+    @Test
+    void intentsFromLongBeforeThePushAreIgnoredRecentOnesAreNot() throws Exception {
+        Sha256 c = putChunk(store, "c");
+        intent("20260101T000000.000Z-00000001", c);
+        clock.advance(Duration.ofHours(1));
+        PushGuard.Session s = PushGuard.leases().begin(repo(store));
+        String id = GcFixtures.id(clock.instant(), 1);
+        s.beforeCommit(id, GcFixtures.manifestFile(tmp, id, List.of(c)));
+        s.close();
+
+        clock.advance(Duration.ofMinutes(5));
+        PushGuard.Session t = PushGuard.leases().begin(repo(store));
+        clock.advance(Duration.ofMinutes(1));
+        intent("20260101T000000.000Z-00000002", c);
+        String id2 = GcFixtures.id(clock.instant(), 2);
+        Path m2 = GcFixtures.manifestFile(tmp, id2, List.of(c));
+        assertThatThrownBy(() -> t.beforeCommit(id2, m2)).isInstanceOf(BackupException.class)
+                .hasMessageContaining("gc/intents/20260101T000000.000Z-00000002");
+        t.close();
+    }
+
+    @Test
+    void aChunkUploadedAgainAfterTheIntentsDeletesIsAccepted() throws Exception {
+        PushGuard.Session s = PushGuard.leases().begin(repo(store));
+        Sha256 c = GcFixtures.putChunk(store, "c");
+        intent("20260101T000000.000Z-00000003", c);
+        store.remove(RepositoryLayout.chunkKey(c)); // what gc did
+        clock.advance(Duration.ofMinutes(30));
+        putChunk(store, "c"); // uploaded again, long after the intent's deletes
+        String id = GcFixtures.id(clock.instant(), 3);
+        s.beforeCommit(id, GcFixtures.manifestFile(tmp, id, List.of(c)));
+        s.close();
+    }
+
+    @Test
+    void aPushOlderThanTheMaximumAgeDoesNotCommit() throws Exception {
+        PushGuard.Session s = PushGuard.leases(timing(Duration.ofDays(1), Duration.ofNanos(1))).begin(repo(store));
+        Thread.sleep(2);
+        String id = GcFixtures.id(clock.instant(), 4);
+        Path m = GcFixtures.manifestFile(tmp, id, List.of(putChunk(store, "c")));
+        assertThatThrownBy(() -> s.beforeCommit(id, m)).hasMessageContaining("longer than")
+                .hasMessageContaining("nothing was committed");
+        s.close();
+    }
+
+    @Test
+    void aPushStalledAfterItsPendingManifestChecksAgainAndWithdrawsABrokenCommit() throws Exception {
+        Sha256 c = putChunk(store, "c");
+        PushGuard.Session s = PushGuard.leases(timing(Duration.ofNanos(2), Duration.ofDays(7))).begin(repo(store));
+        String id = GcFixtures.id(clock.instant(), 5);
+        Path m = GcFixtures.manifestFile(tmp, id, List.of(c));
+        s.beforeCommit(id, m);
+        // gc ignored the (expired) pending manifest and deleted the chunk while the push stalled
+        intent("20260101T000000.000Z-00000005", c);
+        store.remove(RepositoryLayout.chunkKey(c));
+        store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.ofFile(m, null));
+        Thread.sleep(2);
+        assertThatThrownBy(() -> s.afterCommit(id)).hasMessageContaining("concurrent gc");
+        assertThat(store.content(RepositoryLayout.manifestKey(id))).as("the broken commit is withdrawn").isNull();
+        s.close();
+    }
+}
