@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {InitCommand.class, PushCommand.class, RestoreCommand.class, ListCommand.class,
             ShowCommand.class, SnapshotCommand.class, BackupSetsCommand.class, VerifyCommand.class, DrillCommand.class,
             ForgetCommand.class, GcCommand.class, LifecycleCommand.class,
-            CommandLine.HelpCommand.class},
+            CdsTrainingCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP_FOOTER)
 final class S3BackupCommand implements Runnable {
 

@@ -180,4 +180,11 @@ class CliTest {
         }
         assertThat(CliRun.of("list", "-r", repo, "--limit-upload", "10MiB", "--limit-requests", "50").exitCode()).isZero();
     }
+
+    @Test
+    void cdsTrainingRunsCleanlyAndStaysOutOfHelp() {
+        CliRun run = CliRun.of("cds-training");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(CliRun.of("--help").out()).doesNotContain("cds-training");
+    }
 }
