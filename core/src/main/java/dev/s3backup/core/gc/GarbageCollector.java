@@ -14,6 +14,7 @@ import dev.s3backup.manifest.ManifestCodec;
 import dev.s3backup.manifest.ManifestFormatException;
 import dev.s3backup.manifest.ManifestReader;
 import dev.s3backup.manifest.Sha256;
+import dev.s3backup.manifest.Sha256Set;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -60,7 +61,7 @@ public final class GarbageCollector {
     private final Map<String, String> unreadable = new TreeMap<>();
     private final Set<String> seenRoots = new HashSet<>();
     private final Map<String, Instant> abandonedPending = new LinkedHashMap<>();
-    private final ChunkSet referenced = new ChunkSet();
+    private final Sha256Set referenced = new Sha256Set();
     private Instant storeNow;
     private int roots;
 

@@ -10,6 +10,7 @@ import dev.s3backup.manifest.ChunkRef;
 import dev.s3backup.manifest.Entry;
 import dev.s3backup.manifest.ManifestReader;
 import dev.s3backup.manifest.Sha256;
+import dev.s3backup.manifest.Sha256Set;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -160,7 +161,7 @@ public final class GcProtocol {
     }
 
     /** Adds every chunk a manifest names; reads it through, so its checksum is verified. */
-    static long addChunks(ManifestReader reader, ChunkSet into) throws IOException {
+    static long addChunks(ManifestReader reader, Sha256Set into) throws IOException {
         long refs = 0;
         for (Entry e = reader.next(); e != null; e = reader.next()) {
             for (ChunkRef c : e.chunks()) {

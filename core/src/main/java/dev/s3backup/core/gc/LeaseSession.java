@@ -10,6 +10,7 @@ import dev.s3backup.core.store.Payload;
 import dev.s3backup.manifest.ManifestCodec;
 import dev.s3backup.manifest.ManifestReader;
 import dev.s3backup.manifest.Sha256;
+import dev.s3backup.manifest.Sha256Set;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -103,7 +104,7 @@ final class LeaseSession implements PushGuard.Session {
     /** Throws if any gc intent that may have deleted after this push began names a chunk of the manifest. */
     private void checkIntents(String backupId) {
         Instant since = leaseTime.minus(timing.intentLookback());
-        ChunkSet needed = null;
+        Sha256Set needed = null;
         for (ObjectInfo intent : GcProtocol.listAll(store, GcProtocol.INTENTS)) {
             if (intent.lastModified().isBefore(since)) {
                 continue;
@@ -139,8 +140,8 @@ final class LeaseSession implements PushGuard.Session {
         return store.head(RepositoryLayout.chunkKey(chunk)).map(o -> o.lastModified().isAfter(deletesEnded)).orElse(false);
     }
 
-    private ChunkSet manifestChunks() {
-        ChunkSet set = new ChunkSet();
+    private Sha256Set manifestChunks() {
+        Sha256Set set = new Sha256Set();
         try (ManifestReader reader = ManifestCodec.newReader(Files.newInputStream(manifestFile))) {
             GcProtocol.addChunks(reader, set);
         } catch (IOException e) {

@@ -22,6 +22,7 @@ import dev.s3backup.manifest.ManifestReader;
 import dev.s3backup.manifest.ManifestWriter;
 import dev.s3backup.manifest.Node;
 import dev.s3backup.manifest.Sha256;
+import dev.s3backup.manifest.Sha256Set;
 import dev.s3backup.manifest.Totals;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -85,7 +86,7 @@ public final class Push {
     private final Map<Sha256, PackedFile> knownSmallFiles = new HashMap<>();
     private final Map<Sha256, CompletableFuture<PackedFile>> smallFilesInPush = new ConcurrentHashMap<>();
     private final List<CompletableFuture<Void>> packUploads = java.util.Collections.synchronizedList(new ArrayList<>());
-    private DigestSet knownPresent = new DigestSet();
+    private Sha256Set knownPresent = new Sha256Set();
     private HashCache hashCache = HashCache.disabled();
     private Packer packer;
     private int packBelow = PACK_THRESHOLD;
@@ -221,8 +222,8 @@ public final class Push {
     }
 
     /** Chunks referenced by a committed backup: known present, so never uploaded or checked again. */
-    private DigestSet chunksOf(String backupId) {
-        DigestSet chunks = new DigestSet();
+    private Sha256Set chunksOf(String backupId) {
+        Sha256Set chunks = new Sha256Set();
         try (ManifestReader reader = repository.openManifest(backupId)) {
             for (Entry e = reader.next(); e != null; e = reader.next()) {
                 for (ChunkRef c : e.chunks()) {

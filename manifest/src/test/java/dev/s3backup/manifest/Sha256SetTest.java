@@ -1,14 +1,13 @@
-package dev.s3backup.core.push;
+package dev.s3backup.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.s3backup.manifest.Sha256;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class DigestSetTest {
+class Sha256SetTest {
     private static Sha256 random(SplittableRandom r) {
         byte[] b = new byte[32];
         r.nextBytes(b);
@@ -18,7 +17,7 @@ class DigestSetTest {
     @Test
     void behavesLikeAHashSetThroughManyResizes() {
         SplittableRandom r = new SplittableRandom(5);
-        DigestSet set = new DigestSet();
+        Sha256Set set = new Sha256Set();
         Set<Sha256> reference = new HashSet<>();
         for (int i = 0; i < 200_000; i++) {
             Sha256 d = random(r);
@@ -39,7 +38,7 @@ class DigestSetTest {
 
     @Test
     void digestsSharingTheirFirstBytesAreToldApart() {
-        DigestSet set = new DigestSet();
+        Sha256Set set = new Sha256Set();
         byte[] a = new byte[32];
         byte[] b = new byte[32];
         a[0] = b[0] = 7;

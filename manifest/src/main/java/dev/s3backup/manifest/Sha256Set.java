@@ -1,24 +1,21 @@
-package dev.s3backup.core.gc;
+package dev.s3backup.manifest;
 
-import dev.s3backup.manifest.Sha256;
 import java.nio.ByteBuffer;
 
 /**
- * A copy of core/push DigestSet (package-private there): gc marks with it, so its memory grows
- * with the referenced chunks, not with the objects in the bucket.
- *
- * <p>A set of SHA-256 digests packed into one long[] (open addressing, linear probing): about 43
+ * A set of SHA-256 digests packed into one long[] (open addressing, linear probing): about 43
  * bytes per digest instead of ~110 for a HashSet of objects, so the chunks of a 10 TB parent
- * backup (1.3 million at 8 MiB) take ~55 MB, not ~145 MB. Filled by one thread, then only read
+ * backup (1.3 million at 8 MiB) take ~55 MB, not ~145 MB. Push uses it for the chunks known
+ * present, gc for the chunks referenced. Filled by one thread, then only read
  * (safely from many threads once published).
  */
-final class ChunkSet {
+public final class Sha256Set {
     private static final int LONGS = 4;
     private long[] table;
     private int size;
     private int mask;
 
-    ChunkSet() {
+    public Sha256Set() {
         allocate(1024);
     }
 
@@ -27,19 +24,19 @@ final class ChunkSet {
         mask = slots - 1;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
     /** Adds the digest; returns false if it was already present. */
-    boolean add(Sha256 digest) {
+    public boolean add(Sha256 digest) {
         if ((size + 1) * 4L > (mask + 1) * 3L) {
             grow();
         }
         return insert(ByteBuffer.wrap(digest.bytes()));
     }
 
-    boolean contains(Sha256 digest) {
+    public boolean contains(Sha256 digest) {
         ByteBuffer b = ByteBuffer.wrap(digest.bytes());
         long a0 = b.getLong(0);
         long a1 = b.getLong(8);
