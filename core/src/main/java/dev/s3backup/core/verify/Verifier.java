@@ -81,6 +81,7 @@ public final class Verifier {
     /** 2^64 / golden ratio: successive multiples spread evenly round the ring. */
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final int READ_BUFFER = 64 << 10;
+    private static final long PRESIZE_LIMIT = 1 << 20;
 
     private final Repository repository;
     private final VerifyOptions options;
@@ -205,12 +206,16 @@ public final class Verifier {
             }
             throw e;
         }
-        String problem = manifestProblem(file);
+        long[] chunkRefs = new long[1];
+        String problem = manifestProblem(file, chunkRefs);
         if (problem != null) {
             manifestProblems.put(id, problem);
             deleteQuietly(file);
             return;
         }
+        // About this many distinct chunks are coming (other backups mostly share them). Capped:
+        // references to one chunk repeated (zeros, packs) must not reserve memory for nothing.
+        table.ensureCapacity(Math.min(chunkRefs[0], PRESIZE_LIMIT));
         forEachFile(id, file, e -> {
             for (ChunkRef c : e.chunks()) {
                 table.add(c.hash(), c.length());
@@ -220,7 +225,7 @@ public final class Verifier {
     }
 
     /** Why the manifest cannot be used, or null when it reads through and restore would accept its chunks. */
-    private String manifestProblem(Path file) {
+    private String manifestProblem(Path file, long[] chunkRefs) {
         int maxChunk = repository.config().chunkSize();
         try (ManifestReader reader = openLocal(file)) {
             for (Entry e = reader.next(); e != null; e = reader.next()) {
@@ -231,6 +236,7 @@ public final class Verifier {
                     }
                 }
             }
+            chunkRefs[0] = reader.totals().chunkRefs();
             return null;
         } catch (ManifestFormatException e) {
             return "its manifest is damaged: " + e.getMessage();
