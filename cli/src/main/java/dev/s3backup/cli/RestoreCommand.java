@@ -44,6 +44,10 @@ final class RestoreCommand extends BaseCommand {
     @Option(names = "--force", description = "Restore into a non-empty target; files of the backup replace files there.")
     boolean force;
 
+    @Option(names = "--delta", description = "Keep files already in the target whose size and SHA-256 match the "
+            + "backup; download only the others (implies --force; files not in the backup are left alone).")
+    boolean delta;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "" + RestoreOptions.DEFAULT_THREADS,
             description = "Files downloaded at once (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -61,7 +65,7 @@ final class RestoreCommand extends BaseCommand {
         RestoreResult result;
         try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false));
              ProgressLine line = new ProgressLine(output, () -> status(progress))) {
-            result = new Restore(repo, new RestoreOptions(node, force, threads), progress).run(manifest, target);
+            result = new Restore(repo, new RestoreOptions(node, force, threads, delta), progress).run(manifest, target);
         }
         if (json) {
             output.out().println(Json.write(toMap(result)));
@@ -71,7 +75,8 @@ final class RestoreCommand extends BaseCommand {
                     + " into " + target.toAbsolutePath());
             out.printf("  files:         %d (%d directories, %d symlinks)%n", result.files(), result.directories(),
                     result.symlinks());
-            out.printf("  bytes written: %s%n", Sizes.bytes(result.bytesWritten()));
+            out.printf("  bytes written: %s%s%n", Sizes.bytes(result.bytesWritten()),
+                    delta ? " (" + result.filesKept() + " files already in place, kept)" : "");
             out.printf("  duration:      %s%n", Sizes.duration(result.duration()));
             out.printf("  requests:      %s%n", result.requests());
         }
@@ -103,6 +108,7 @@ final class RestoreCommand extends BaseCommand {
         m.put("directories", r.directories());
         m.put("symlinks", r.symlinks());
         m.put("bytesWritten", r.bytesWritten());
+        m.put("filesKept", r.filesKept());
         m.put("durationSeconds", r.duration().toNanos() / 1e9);
         m.put("requests", Requests.toMap(r.requests()));
         List<Object> failures = r.failures().stream().map(f -> (Object) Map.of(

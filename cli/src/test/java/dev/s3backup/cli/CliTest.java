@@ -187,4 +187,20 @@ class CliTest {
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(CliRun.of("--help").out()).doesNotContain("cds-training");
     }
+
+    @Test
+    void deltaRestoreFetchesOnlyWhatDiffers() throws IOException {
+        CliRun.of("init", "-r", repo);
+        CliRun.of("push", "-r", repo, data.resolve("node1").toString(), data.resolve("coordinator.bin").toString());
+        Path target = dir.resolve("restored");
+        assertThat(CliRun.of("restore", "-r", repo, "-m", "latest", "-t", target.toString()).exitCode()).isZero();
+        Files.writeString(target.resolve("node1/CURRENT"), "MANIFEST-999999\n"); // damaged since
+        Files.writeString(target.resolve("extra.txt"), "not in the backup");
+
+        CliRun delta = CliRun.of("restore", "-r", repo, "-m", "latest", "-t", target.toString(), "--delta", "--json");
+        assertThat(delta.exitCode()).as(delta.toString()).isZero();
+        assertThat(delta.out()).contains("\"filesKept\":2", "\"bytesWritten\":16");
+        assertThat(target.resolve("node1/CURRENT")).hasContent("MANIFEST-000001\n");
+        assertThat(target.resolve("extra.txt")).exists();
+    }
 }

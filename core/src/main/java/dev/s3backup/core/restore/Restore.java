@@ -62,6 +62,7 @@ public final class Restore {
     private final RestoreProgress progress;
     private final List<RestoreResult.Failure> failures = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder filesRestored = new LongAdder();
+    private final LongAdder filesKept = new LongAdder();
     private final Cache<Sha256, byte[]> packs = Caffeine.newBuilder().maximumWeight(PACK_CACHE_BYTES)
             .weigher((Sha256 k, byte[] v) -> v.length).executor(Runnable::run).build();
 
@@ -99,7 +100,7 @@ public final class Restore {
             }
             return new RestoreResult(id, filesRestored.sum(), directories.size(), symlinks.size(),
                     progress.bytesWritten(), Duration.ofNanos(System.nanoTime() - startNanos),
-                    repository.requests().snapshot(), failures);
+                    repository.requests().snapshot(), failures, filesKept.sum());
         } catch (ManifestFormatException e) {
             throw new BackupException(Reason.INTEGRITY, "Cannot read backup " + id + ": its manifest is damaged: "
                     + e.getMessage(), e);
@@ -123,7 +124,7 @@ public final class Restore {
         if (!Files.isDirectory(root)) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot restore into " + root + ": it is not a directory");
         }
-        if (!options.force()) {
+        if (!options.force() && !options.delta()) {
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
                 if (entries.iterator().hasNext()) {
                     throw new BackupException(Reason.INVALID_INPUT, "Cannot restore into " + root
@@ -298,6 +299,13 @@ public final class Restore {
             if (!parent.toRealPath().startsWith(root)) {
                 throw new BackupException(Reason.INTEGRITY, "its directory leads outside the target");
             }
+            if (options.delta() && alreadyRestored(finalPath, e)) {
+                setModeAndTime(finalPath, e);
+                filesKept.increment();
+                filesRestored.increment();
+                progress.filesDone.increment();
+                return;
+            }
             MessageDigest fileDigest = Sha256.newDigest();
             try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
@@ -331,6 +339,21 @@ public final class Restore {
             // would vanish and the file would be missing from a restore reported complete.
             fail(dest, partial, Reason.IO, ex.toString());
         }
+    }
+
+    /** Whether the target already holds this file's exact content (size, then SHA-256). */
+    private static boolean alreadyRestored(Path path, Entry e) throws IOException {
+        if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.size(path) != e.size()) {
+            return false;
+        }
+        MessageDigest digest = Sha256.newDigest();
+        byte[] buffer = STREAM_BUFFER.get();
+        try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return Sha256.of(digest.digest()).equals(e.sha256());
     }
 
     /**
