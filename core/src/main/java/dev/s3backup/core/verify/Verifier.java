@@ -146,12 +146,21 @@ public final class Verifier {
                 subset = selectAndRead(started);
             }
             Map<Integer, List<Dependent>> dependents = findDependents();
+            Set<String> deleted = deletedMeanwhile(dependents);
             List<ChunkProblem> chunkProblems = new ArrayList<>();
             for (Map.Entry<Integer, ProblemInfo> p : problems.entrySet()) {
                 int slot = p.getKey();
+                List<Dependent> deps = dependents.getOrDefault(slot, List.of());
+                if (!deleted.isEmpty()) {
+                    deps = deps.stream().filter(d -> !deleted.contains(d.backupId())).toList();
+                    if (deps.isEmpty()) {
+                        continue; // only backups that no longer exist used it: GC may take it
+                    }
+                }
                 chunkProblems.add(new ChunkProblem(table.hash(slot), p.getValue().kind(), table.length(slot),
-                        p.getValue().detail(), dependents.getOrDefault(slot, List.of())));
+                        p.getValue().detail(), deps));
             }
+            ids = ids.stream().filter(id -> !deleted.contains(id)).toList();
             chunkProblems.sort(Comparator.comparing(ChunkProblem::hash));
             List<BackupStatus> statuses = statuses(ids, chunkProblems);
             long present = 0;
@@ -609,6 +618,26 @@ public final class Verifier {
             });
         }
         return dependents;
+    }
+
+    /**
+     * Backups with problems whose manifest is gone by now: a prune ran while we verified, and
+     * garbage collection may already have removed their chunks. Their problems are not damage.
+     * One HEAD per affected backup, and only when something was found.
+     */
+    private Set<String> deletedMeanwhile(Map<Integer, List<Dependent>> dependents) {
+        Set<String> affected = new TreeSet<>();
+        dependents.values().forEach(list -> list.forEach(d -> affected.add(d.backupId())));
+        Set<String> deleted = new HashSet<>();
+        for (String id : affected) {
+            if (repository.store().head(RepositoryLayout.manifestKey(id)).isEmpty()) {
+                deleted.add(id);
+                manifests.remove(id);
+                warnings.add("Backup " + id + " was deleted while verify ran (by a prune?); its missing chunks "
+                        + "are not reported");
+            }
+        }
+        return deleted;
     }
 
     private List<BackupStatus> statuses(List<String> ids, List<ChunkProblem> chunkProblems) {

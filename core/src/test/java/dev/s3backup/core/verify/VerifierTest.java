@@ -396,6 +396,31 @@ class VerifierTest {
     }
 
     @Test
+    void backupPrunedWhileVerifyRunsIsNotReportedAsDamaged() throws IOException {
+        String kept = pushFiles(3, 1);
+        Fixtures.write(node.resolve("only-in-pruned.sst"), Fixtures.randomBytes(800, 77));
+        String pruned = Fixtures.push(store, Fixtures.node("n1", node)).backupId();
+        String uniqueChunk = keyOfFile("only-in-pruned.sst");
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        ObjectStore racing = new DelegatingStore(store) {
+            @Override
+            public dev.s3backup.core.store.ListPage list(String prefix, String continuation) {
+                if (prefix.startsWith("chunks/") && once.compareAndSet(false, true)) {
+                    // A prune and a GC finish between the manifests being read and the chunks listed.
+                    store.remove(RepositoryLayout.manifestKey(pruned));
+                    store.remove(uniqueChunk);
+                }
+                return super.list(prefix, continuation);
+            }
+        };
+        VerifyResult r = new Verifier(Repository.open(racing), tier1(), Clock.fixed(NOW, ZoneOffset.UTC),
+                new VerifyProgress()).run();
+        assertThat(r.ok()).as(r.toString()).isTrue();
+        assertThat(r.backups()).extracting(VerifyResult.BackupStatus::id).containsExactly(kept);
+        assertThat(r.warnings()).singleElement().asString().contains(pruned, "deleted while verify ran");
+    }
+
+    @Test
     void chunkKeysAreParsedStrictly() {
         String hex = "ab" + "0".repeat(62);
         assertThat(Verifier.parseChunkKey("chunks/ab/" + hex)).isNotNull();
