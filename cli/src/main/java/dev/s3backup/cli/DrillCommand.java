@@ -203,7 +203,7 @@ final class DrillCommand extends BaseCommand {
             out.printf("  %-9s %-8s %9s  %s%n", s.name(), s.status().name().toLowerCase(Locale.ROOT),
                     Sizes.duration(s.duration()), s.message() == null ? "" : s.message());
         }
-        if (r.files() > 0 || r.bytes() > 0) {
+        if (r.steps().stream().anyMatch(s -> s.name().equals("restore") && s.status() != Step.Status.SKIPPED)) {
             out.printf("  restore time: %s for %d files, %s%n", Sizes.duration(r.restoreDuration()), r.files(),
                     Sizes.bytes(r.bytes()));
         }

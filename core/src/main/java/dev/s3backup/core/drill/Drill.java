@@ -342,6 +342,7 @@ public final class Drill {
         long fileCount = 0;
         long entries = 0;
         long blocks = 0;
+        long size = 0;
         try (ManifestReader reader = openLocal(manifestCopy)) {
             if (options.node() != null && reader.header().nodes().stream().noneMatch(n -> n.token().equals(options.node()))) {
                 throw new StepFailure(Outcome.NOT_FOUND, "Cannot drill node '" + options.node() + "': backup " + backupId
@@ -354,7 +355,7 @@ public final class Drill {
                 entries++;
                 if (e.type() == EntryType.FILE) {
                     fileCount++;
-                    bytes += e.size();
+                    size += e.size();
                     blocks += (e.size() + 4095) / 4096;
                 } else {
                     blocks++;
@@ -365,7 +366,7 @@ public final class Drill {
                     + e.getMessage());
         }
         needed = blocks * 4096;
-        return entries + " entries, " + fileCount + " files, " + human(bytes);
+        return entries + " entries, " + fileCount + " files, " + human(size);
     }
 
     private String checkSpace() throws StepFailure {
@@ -379,7 +380,6 @@ public final class Drill {
     }
 
     private String restore() throws StepFailure {
-        bytes = 0;
         RestoreResult r = new Restore(repository, new RestoreOptions(options.node(), false, options.threads()), progress)
                 .run(backupId, restoredDir());
         restoreDuration = r.duration();
