@@ -2,6 +2,7 @@ package dev.s3backup.core.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.s3backup.core.io.LimitedInputStream;
 import dev.s3backup.core.source.FileIdentity;
 import dev.s3backup.manifest.ChunkRef;
 import dev.s3backup.manifest.Sha256;
@@ -205,7 +206,7 @@ public final class HashCache {
         List<Map.Entry<Key, CachedFile>> loaded = new ArrayList<>();
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             // The body is everything but the last 32 bytes, which hold its SHA-256.
-            InputStream limited = new BoundedInputStream(raw, length - 32);
+            InputStream limited = new LimitedInputStream(raw, length - 32);
             DataInputStream in = new DataInputStream(new DigestInputStream(limited, digest));
             byte[] magic = in.readNBytes(MAGIC.length);
             if (!Arrays.equals(magic, MAGIC)) {
@@ -261,46 +262,6 @@ public final class HashCache {
         }
         for (Map.Entry<Key, CachedFile> e : loaded) {
             entries.put(e.getKey(), e.getValue());
-        }
-    }
-
-    /** Reads at most {@code limit} bytes of the stream underneath, leaving the rest unread. */
-    private static final class BoundedInputStream extends InputStream {
-        private final InputStream in;
-        private long remaining;
-
-        BoundedInputStream(InputStream in, long limit) {
-            this.in = in;
-            this.remaining = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public void close() {
-            // the caller closes the stream underneath
         }
     }
 }

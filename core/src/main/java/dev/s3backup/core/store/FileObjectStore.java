@@ -1,6 +1,7 @@
 package dev.s3backup.core.store;
 
 import java.io.IOException;
+import dev.s3backup.core.io.LimitedInputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -524,54 +525,6 @@ public final class FileObjectStore implements ObjectStore {
             } catch (Exception e) {
                 // The read already failed; that failure is the one the caller needs to see.
             }
-        }
-    }
-
-    /** Reads at most {@code remaining} bytes, then reports end of stream. */
-    private static final class LimitedInputStream extends InputStream {
-        private final InputStream in;
-        private long remaining;
-
-        LimitedInputStream(InputStream in, long remaining) {
-            this.in = in;
-            this.remaining = remaining;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public int available() throws IOException {
-            return (int) Math.min(in.available(), remaining);
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
         }
     }
 }
