@@ -1,39 +1,20 @@
 package dev.s3backup.s3;
 
-import dev.s3backup.core.store.ObjectStore;
-import dev.s3backup.core.store.ObjectStoreContract;
 import dev.s3backup.s3.testing.S3TestServers;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The ObjectStore contract against Adobe S3Mock, whose {@code If-None-Match} is not atomic
  * under concurrent writers.
  */
-class S3MockContractTest extends ObjectStoreContract {
-
-    private static ObjectStore store;
-
-    @BeforeAll
-    static void open() {
-        store = S3ContractTestSupport.open(S3TestServers.s3Mock(), S3Options.ChecksumPolicy.WHEN_REQUIRED);
-    }
-
-    @AfterAll
-    static void close() {
-        if (store != null) {
-            store.close();
-        }
+class S3MockContractTest extends S3StoreContract {
+    @Override
+    S3TestServers.Server server() {
+        return S3TestServers.s3Mock();
     }
 
     @Override
-    protected ObjectStore store() {
-        return store;
-    }
-
-    @Override
-    protected boolean verifiesChecksums() {
-        return S3TestServers.s3Mock().verifiesChecksums();
+    S3Options.ChecksumPolicy policy() {
+        return S3Options.ChecksumPolicy.WHEN_REQUIRED;
     }
 
     @Override

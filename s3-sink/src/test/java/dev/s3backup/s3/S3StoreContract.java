@@ -1,0 +1,44 @@
+package dev.s3backup.s3;
+
+import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.core.store.ObjectStoreContract;
+import dev.s3backup.s3.testing.S3TestServers;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+
+/**
+ * The ObjectStore contract on one S3 test server with one checksum policy: one bucket, a
+ * repository prefix (so every case also checks that keys come back relative to it), small pages.
+ */
+abstract class S3StoreContract extends ObjectStoreContract {
+    static final String BUCKET = "contract";
+    private static ObjectStore store;
+
+    abstract S3TestServers.Server server();
+
+    abstract S3Options.ChecksumPolicy policy();
+
+    @Override
+    protected ObjectStore store() {
+        if (store == null) {
+            server().createBucket(BUCKET);
+            store = S3ObjectStores.open(server().options(BUCKET).prefix("repo-" + policy().name().toLowerCase(Locale.ROOT))
+                    .checksumPolicy(policy()).listPageSize(10).build());
+        }
+        return store;
+    }
+
+    /** JUnit runs test classes one after another: each class opens its own store and closes it. */
+    @AfterAll
+    static void closeStore() {
+        if (store != null) {
+            store.close();
+            store = null;
+        }
+    }
+
+    @Override
+    protected boolean verifiesChecksums() {
+        return server().verifiesChecksums();
+    }
+}
