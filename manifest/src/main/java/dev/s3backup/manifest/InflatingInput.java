@@ -44,7 +44,7 @@ final class InflatingInput implements AutoCloseable {
     }
 
     static ManifestFormatException format(String problem) {
-        return new ManifestFormatException("Cannot read manifest: " + problem);
+        return new ManifestFormatException("Cannot read manifest: " + ManifestPaths.printableText(problem));
     }
 
     int readByte() throws IOException {

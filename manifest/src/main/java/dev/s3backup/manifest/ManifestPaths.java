@@ -81,7 +81,18 @@ public final class ManifestPaths {
         if (path == null) {
             return "null";
         }
-        String shown = path.length() > 200 ? path.substring(0, 200) + "..." : path;
-        return shown.replace("\0", "\\0");
+        return printableText(path.length() > 200 ? path.substring(0, 200) + "..." : path);
+    }
+
+    /**
+     * {@code text} with control characters shown as {@code \0} (NUL) or {@code ?}: a hostile
+     * manifest's strings end up in error messages, and must not move a terminal's cursor or
+     * fake a line of output there. Cut at 1,000 characters: a string may be 64 KiB long.
+     */
+    static String printableText(String text) {
+        String shown = text.length() > 1000 ? text.substring(0, 1000) + "..." : text;
+        StringBuilder sb = new StringBuilder(shown.length());
+        shown.codePoints().forEach(c -> sb.append(c == 0 ? "\\0" : Character.isISOControl(c) ? "?" : Character.toString(c)));
+        return sb.toString();
     }
 }

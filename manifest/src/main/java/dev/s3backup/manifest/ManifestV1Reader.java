@@ -41,7 +41,8 @@ final class ManifestV1Reader implements ManifestReader {
             this.header = readHeader();
             ok = true;
         } catch (IllegalArgumentException e) {
-            throw new ManifestFormatException("Cannot read manifest: header: " + e.getMessage(), e);
+            throw new ManifestFormatException("Cannot read manifest: header: "
+                    + ManifestPaths.printableText(e.getMessage()), e);
         } finally {
             if (!ok) {
                 in.close();
@@ -82,7 +83,7 @@ final class ManifestV1Reader implements ManifestReader {
             return e;
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ManifestFormatException("Cannot read manifest: entry " + (counter.entries() + 1) + ": "
-                    + e.getMessage(), e);
+                    + ManifestPaths.printableText(e.getMessage()), e);
         } finally {
             if (!ok) {
                 failed = true;
