@@ -23,10 +23,14 @@ final class ManifestV1 {
     static final int MAX_STRING_BYTES = 64 * 1024;
     static final int MAX_TOKEN_BYTES = 255;
     static final int MAX_PROPERTY_VALUE_BYTES = 1024 * 1024;
-    static final int MAX_NODES = 1_000_000;
+    /**
+     * Each node costs ~200 bytes of heap for the whole read, whatever its strings: a million
+     * (the old limit) let a 2 MB manifest fill a 160 MiB heap. No cluster has 65,536 nodes.
+     */
+    static final int MAX_NODES = 65_536;
     static final int MAX_PROPERTIES = 65_536;
     /** Sum of the string bytes in the header, as nodes and properties are held in memory. */
-    static final long MAX_HEADER_BYTES = 64L * 1024 * 1024;
+    static final long MAX_HEADER_BYTES = 16L * 1024 * 1024;
     /** 16 Mi chunk references: a 16 TiB file at 1 MiB chunks; about 1.5 GiB of heap when read. */
     static final int MAX_CHUNKS_PER_FILE = 1 << 24;
 

@@ -165,6 +165,35 @@ class ManifestV1FormatTest {
                 .hasMessageContaining("longer than 64 bits");
     }
 
+    /**
+     * The largest header the limits allow, built from data that compresses to almost nothing (a
+     * decompression bomb aimed at the header, which is held for the whole read): it reads within
+     * this module's 128 MiB test heap.
+     */
+    @Test
+    void theLargestHeaderTheLimitsAllowFitsASmallHeap() throws IOException {
+        Body b = body().s(TestManifests.ID).s("").z(0).v(0).s("t").s("h").b(0).v(ManifestV1.MAX_NODES);
+        long stringBytes = TestManifests.ID.length() + 2;
+        for (int i = 0; i < ManifestV1.MAX_NODES; i++) {
+            String token = Integer.toString(i, 36);
+            b.s(token).s("");
+            stringBytes += token.length();
+        }
+        String value = "x".repeat(ManifestV1.MAX_PROPERTY_VALUE_BYTES);
+        int properties = (int) ((ManifestV1.MAX_HEADER_BYTES - stringBytes) / (value.length() + 2));
+        b.v(properties);
+        for (int i = 0; i < properties; i++) {
+            b.s(String.format("p%03d", i)).s(value);
+        }
+        byte[] m = b.end(0, 0, 0, 0, 0).manifest();
+        assertThat(m.length).as("a bomb: the stored manifest is small").isLessThan(1 << 20);
+
+        TestManifests.Read r = read(m);
+
+        assertThat(r.header().nodes()).hasSize(ManifestV1.MAX_NODES);
+        assertThat(r.header().properties()).hasSize(properties);
+    }
+
     @Test
     void invalidHeadersAreRejected() {
         assertRejected(body().s("not-an-id").manifest()).hasMessageContaining("not a valid backup id");
