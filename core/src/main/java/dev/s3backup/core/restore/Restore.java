@@ -36,7 +36,9 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,7 +90,7 @@ public final class Restore {
             Path realRoot = root.toRealPath();
             List<Entry> directories = new ArrayList<>();
             List<Entry> symlinks = new ArrayList<>();
-            restoreFiles(id, manifest, realRoot, directories, symlinks);
+            restoreFiles(id, manifest, realRoot, plan.partialNames, directories, symlinks);
             for (Entry link : symlinks) {
                 restoreSymlink(realRoot, link);
             }
@@ -137,7 +139,7 @@ public final class Restore {
     }
 
     /** What the first pass over the manifest found; the entries themselves are streamed again. */
-    private record Plan(long files, long bytes) {
+    private record Plan(long files, long bytes, Map<String, String> partialNames) {
     }
 
     /**
@@ -145,7 +147,7 @@ public final class Restore {
      * could land outside the target, collides with another, or is otherwise unsafe.
      */
     private Plan check(String id, Path manifest) throws IOException {
-        Set<String> destinations = new HashSet<>();
+        Map<String, EntryType> destinations = new HashMap<>();
         Set<String> symlinkDestinations = new HashSet<>();
         // Checked after the pass: whether a link escapes depends on every other link of the backup.
         List<String[]> links = new ArrayList<>();
@@ -162,11 +164,8 @@ public final class Restore {
                 }
                 String dest = destination(e);
                 String problem = SafePaths.problem(e.node(), e.path());
-                if (problem == null && !destinations.add(dest)) {
+                if (problem == null && destinations.putIfAbsent(dest, e.type()) != null) {
                     problem = "it appears twice in the backup";
-                }
-                if (problem == null) {
-                    problem = SafePaths.throughSymlink(dest, symlinkDestinations);
                 }
                 if (problem == null && e.type() == EntryType.SYMLINK) {
                     symlinkDestinations.add(dest);
@@ -205,7 +204,44 @@ public final class Restore {
                         + printable(loose) + "' collides with the node directory of the same name; nothing was written");
             }
         }
-        return new Plan(files, bytes);
+        // After the pass: a link or a file may come after the entries below it.
+        for (String dest : destinations.keySet()) {
+            String problem = SafePaths.ancestorProblem(dest, destinations);
+            if (problem != null) {
+                throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": entry '"
+                        + printable(dest) + "' is unsafe: " + problem + "; nothing was written");
+            }
+        }
+        return new Plan(files, bytes, partialNames(destinations));
+    }
+
+    /**
+     * The temporary names of files whose usual one ({@code .NAME.s3backup-partial}) is itself an
+     * entry of the backup (say, a backed-up leftover of an interrupted restore): restoring one
+     * would otherwise truncate, or rename over, the other, leaving a file under a wrong name or
+     * none. Such a file gets {@code .NAME.s3backup-partial~K} instead, which no usual temporary
+     * name can equal (those end in the suffix) and the first K for which no entry exists.
+     */
+    private static Map<String, String> partialNames(Map<String, EntryType> destinations) {
+        Map<String, String> names = new HashMap<>();
+        for (Map.Entry<String, EntryType> d : destinations.entrySet()) {
+            String usual = partialName(d.getKey());
+            if (d.getValue() != EntryType.FILE || !destinations.containsKey(usual)) {
+                continue;
+            }
+            int k = 1;
+            while (destinations.containsKey(usual + "~" + k)) {
+                k++;
+            }
+            names.put(d.getKey(), usual + "~" + k);
+        }
+        return names;
+    }
+
+    /** The usual temporary name of a file being restored: hidden, beside it, never a final name. */
+    private static String partialName(String destination) {
+        int slash = destination.lastIndexOf('/');
+        return destination.substring(0, slash + 1) + "." + destination.substring(slash + 1) + PARTIAL_SUFFIX;
     }
 
     private void requireNode(String id, ManifestHeader header) {
@@ -227,8 +263,8 @@ public final class Restore {
         return e.node().isEmpty() ? e.path() : e.node() + "/" + e.path();
     }
 
-    private void restoreFiles(String id, Path manifest, Path root, List<Entry> directories, List<Entry> symlinks)
-            throws IOException {
+    private void restoreFiles(String id, Path manifest, Path root, Map<String, String> partialNames,
+                              List<Entry> directories, List<Entry> symlinks) throws IOException {
         ExecutorService workers = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "s3backup-restore");
             t.setDaemon(true);
@@ -243,15 +279,12 @@ public final class Restore {
                     continue;
                 }
                 if (!e.node().isEmpty() && createdNodeDirs.add(e.node())) {
-                    Path nodeDir = root.resolve(e.node());
-                    Files.createDirectories(nodeDir);
-                    requireInside(root, nodeDir, e.node());
+                    createDirectoriesInside(root, e.node());
                 }
                 Path dest = root.resolve(destination(e));
                 switch (e.type()) {
                     case DIRECTORY -> {
-                        Files.createDirectories(dest);
-                        requireInside(root, dest, destination(e));
+                        createDirectoriesInside(root, destination(e));
                         directories.add(e);
                     }
                     case SYMLINK -> symlinks.add(e);
@@ -260,7 +293,7 @@ public final class Restore {
                         Entry file = e;
                         workers.execute(() -> {
                             try {
-                                restoreFile(root, file);
+                                restoreFile(root, file, partialNames.get(destination(file)));
                             } finally {
                                 window.release();
                             }
@@ -281,23 +314,43 @@ public final class Restore {
         }
     }
 
-    /** Refuses a directory that an existing symbolic link in the target (with --force) leads elsewhere. */
-    private static void requireInside(Path root, Path dir, String what) throws IOException {
-        if (!dir.toRealPath().startsWith(root)) {
-            throw new BackupException(Reason.INTEGRITY, "Cannot restore " + printable(what)
-                    + ": an existing symbolic link in the target leads it outside " + root);
+    /**
+     * Creates {@code <root>/<relative>} one directory at a time, refusing to go through a symbolic
+     * link that already exists in the target (with --force or --delta) and leads outside it:
+     * checking only at the end, as {@code Files.createDirectories} and then a real-path check
+     * would, creates the directories outside before noticing.
+     *
+     * @param relative '/'-separated, already checked safe (no '.', '..' or empty segment)
+     */
+    private static void createDirectoriesInside(Path root, String relative) throws IOException {
+        Path dir = root;
+        for (String segment : relative.split("/")) {
+            dir = dir.resolve(segment);
+            try {
+                Files.createDirectory(dir);
+            } catch (FileAlreadyExistsException e) {
+                if (Files.isSymbolicLink(dir)) {
+                    if (!dir.toRealPath().startsWith(root)) {
+                        throw new BackupException(Reason.INTEGRITY, "Cannot restore " + printable(relative)
+                                + ": the existing symbolic link " + dir + " in the target leads outside " + root);
+                    }
+                } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new BackupException(Reason.IO, "Cannot restore " + printable(relative) + ": " + dir
+                            + " exists and is not a directory");
+                }
+            }
         }
     }
 
-    private void restoreFile(Path root, Entry e) {
+    /** @param partialName the temporary name to use, if not the usual one (see {@link #partialNames}) */
+    private void restoreFile(Path root, Entry e, String partialName) {
         String dest = destination(e);
         Path finalPath = root.resolve(dest);
-        Path partial = finalPath.resolveSibling("." + finalPath.getFileName() + PARTIAL_SUFFIX);
+        Path partial = root.resolve(partialName != null ? partialName : partialName(dest));
         try {
-            Path parent = finalPath.getParent();
-            Files.createDirectories(parent);
-            if (!parent.toRealPath().startsWith(root)) {
-                throw new BackupException(Reason.INTEGRITY, "its directory leads outside the target");
+            int slash = dest.lastIndexOf('/');
+            if (slash > 0) {
+                createDirectoriesInside(root, dest.substring(0, slash));
             }
             if (options.delta() && alreadyRestored(finalPath, e)) {
                 setModeAndTime(finalPath, e);
@@ -453,9 +506,12 @@ public final class Restore {
     }
 
     private void restoreSymlink(Path root, Entry link) throws IOException {
-        Path dest = root.resolve(destination(link));
-        Files.createDirectories(dest.getParent());
-        requireInside(root, dest.getParent(), destination(link));
+        String relative = destination(link);
+        Path dest = root.resolve(relative);
+        int slash = relative.lastIndexOf('/');
+        if (slash > 0) {
+            createDirectoriesInside(root, relative.substring(0, slash));
+        }
         try {
             Files.createSymbolicLink(dest, Path.of(link.linkTarget()));
         } catch (FileAlreadyExistsException e) {

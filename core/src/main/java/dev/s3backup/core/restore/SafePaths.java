@@ -1,10 +1,12 @@
 package dev.s3backup.core.restore;
 
+import dev.s3backup.manifest.EntryType;
 import dev.s3backup.manifest.Node;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -40,11 +42,27 @@ final class SafePaths {
         return null;
     }
 
-    /** Why an entry below an earlier symlink entry is unsafe (a file written through a link), or null. */
-    static String throughSymlink(String destination, Set<String> symlinkDestinations) {
-        for (int slash = destination.indexOf('/'); slash > 0; slash = destination.indexOf('/', slash + 1)) {
-            if (symlinkDestinations.contains(destination.substring(0, slash))) {
-                return "it lies below the symbolic link '" + destination.substring(0, slash) + "'";
+    /**
+     * Why an entry cannot sit where it does, or null: its nearest ancestor that is itself an entry
+     * of the backup must be a directory. Below a symbolic link, a write would follow the link;
+     * below a file, it would fail half-way. Only the complete set of entries makes this decidable
+     * (an entry may come before the link above it), so call it once every entry has been seen.
+     *
+     * @param destination '/'-separated, relative to the target
+     * @param types the type of every entry of the backup, by destination
+     */
+    static String ancestorProblem(String destination, Map<String, EntryType> types) {
+        for (int slash = destination.lastIndexOf('/'); slash > 0; slash = destination.lastIndexOf('/', slash - 1)) {
+            String ancestor = destination.substring(0, slash);
+            EntryType type = types.get(ancestor);
+            if (type == EntryType.SYMLINK) {
+                return "it lies below the symbolic link '" + ancestor + "'";
+            }
+            if (type == EntryType.FILE) {
+                return "it lies below the file '" + ancestor + "'";
+            }
+            if (type == EntryType.DIRECTORY) {
+                return null; // that directory's own check covers the rest of the way up
             }
         }
         return null;

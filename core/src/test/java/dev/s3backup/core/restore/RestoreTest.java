@@ -603,6 +603,99 @@ class RestoreTest {
     }
 
     @Test
+    void aFileBeforeTheSymlinkAboveItIsRefused() throws Exception {
+        // The entry order that a check of "links seen so far" would miss.
+        String id = commit(List.of(new Node("n", "/src/n")),
+                List.of(storedFile("n", "link/passwd", randomBytes(10, 1)), Entry.symlink("n", "link", 0, "sub"),
+                        Entry.directory("n", "sub", 0755, 0)), Map.of());
+
+        assertRefusedBeforeWriting(id, "n/link/passwd", "symbolic link 'n/link'");
+    }
+
+    @Test
+    void aLinkToEtcThenAFileThroughItIsRefused() throws Exception {
+        String id = commit(List.of(new Node("n", "/src/n")),
+                List.of(Entry.symlink("n", "a/link", 0, "/etc"), storedFile("n", "a/link/passwd", randomBytes(10, 1))),
+                Map.of());
+
+        assertRefusedBeforeWriting(id, "n/a/link");
+    }
+
+    @Test
+    void aFileBelowAFileIsRefused() throws Exception {
+        String id = commit(List.of(new Node("n", "/src/n")),
+                List.of(storedFile("n", "a", randomBytes(10, 1)), storedFile("n", "a/b", randomBytes(10, 2))), Map.of());
+
+        assertRefusedBeforeWriting(id, "n/a/b", "file 'n/a'");
+    }
+
+    @Test
+    void aFileNamedLikeAnotherFilesTemporaryNameIsRestoredBesideIt() throws Exception {
+        // A backed-up leftover of an interrupted restore, restored first: restoring "x" must
+        // neither truncate it nor rename it away as if it were x's own temporary file.
+        byte[] leftover = randomBytes(10, 1);
+        byte[] x = randomBytes(CHUNK, 2);
+        byte[] nextLeftover = randomBytes(20, 3);
+        String id = commit(List.of(new Node("n", "/src/n")),
+                List.of(storedFile("n", ".x.s3backup-partial", leftover),
+                        storedFile("n", ".x.s3backup-partial~1", nextLeftover), storedFile("n", "x", x)), Map.of());
+
+        for (int threads : new int[] {1, 4}) {
+            Path into = dir.resolve("target-" + threads);
+            RestoreResult r = restore(store, id, into, new RestoreOptions(null, false, threads));
+
+            assertThat(r.failures()).isEmpty();
+            assertThat(into.resolve("n/.x.s3backup-partial")).hasBinaryContent(leftover);
+            assertThat(into.resolve("n/.x.s3backup-partial~1")).hasBinaryContent(nextLeftover);
+            assertThat(into.resolve("n/x")).hasBinaryContent(x);
+            assertThat(tree(into)).containsExactlyInAnyOrder("n", "n/.x.s3backup-partial", "n/.x.s3backup-partial~1",
+                    "n/x");
+        }
+    }
+
+    @Test
+    void withForceAnExistingLinkInTheTargetLeadingOutsideCreatesNothingThere() throws Exception {
+        Path n = src.resolve("n");
+        write(n.resolve("deep/sub/a.sst"), randomBytes(10, 1));
+        write(n.resolve("deep/b.sst"), randomBytes(10, 2));
+        Files.createDirectories(n.resolve("deep/empty-dir"));
+        Files.createSymbolicLink(n.resolve("deep/link"), Path.of("b.sst"));
+        push(store, node("n", n));
+        // A sentinel beside the target: a restore that follows the link writes into it.
+        Path sentinel = Files.createDirectories(dir.resolve("sentinel"));
+        Files.createDirectories(target.resolve("n"));
+        Files.createSymbolicLink(target.resolve("n/deep"), sentinel);
+
+        RestoreResult[] result = new RestoreResult[1];
+        try {
+            result[0] = restore(store, Repository.LATEST, target, new RestoreOptions(null, true, 2));
+        } catch (BackupException e) {
+            assertThat(e.reason()).isEqualTo(Reason.INTEGRITY);
+            assertThat(e.getMessage()).contains("leads outside");
+        }
+
+        assertThat(tree(sentinel)).isEmpty();
+        if (result[0] != null) {
+            assertThat(result[0].complete()).isFalse();
+        }
+    }
+
+    @Test
+    void withForceAnExistingLinkInTheTargetLeadingInsideIsFollowed() throws Exception {
+        Path n = src.resolve("n");
+        write(n.resolve("deep/a.sst"), randomBytes(10, 1));
+        push(store, node("n", n));
+        Path inside = Files.createDirectories(target.resolve("elsewhere"));
+        Files.createDirectories(target.resolve("n"));
+        Files.createSymbolicLink(target.resolve("n/deep"), inside);
+
+        RestoreResult r = restore(store, Repository.LATEST, target, new RestoreOptions(null, true, 2));
+
+        assertThat(r.failures()).isEmpty();
+        assertThat(inside.resolve("a.sst")).hasBinaryContent(randomBytes(10, 1));
+    }
+
+    @Test
     void aChunkLargerThanTheRepositoryChunkSizeIsRefused() throws Exception {
         String id = commit(List.of(new Node("n", "/src/n")),
                 List.of(storedFile("n", "huge", randomBytes(CHUNK + 1, 1))), Map.of());

@@ -2,6 +2,8 @@ package dev.s3backup.core.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.s3backup.manifest.EntryType;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,15 +59,18 @@ class SafePathsTest {
     }
 
     @Test
-    void entriesBelowASymlinkAreRefused() {
-        Set<String> links = Set.of("n/link", "n/a/deeper");
+    void entriesBelowASymlinkOrAFileAreRefused() {
+        Map<String, EntryType> types = Map.of("n/link", EntryType.SYMLINK, "n/a", EntryType.DIRECTORY,
+                "n/a/deeper", EntryType.SYMLINK, "n/file", EntryType.FILE, "n/d", EntryType.DIRECTORY);
 
-        assertThat(SafePaths.throughSymlink("n/link/x", links)).contains("'n/link'");
-        assertThat(SafePaths.throughSymlink("n/a/deeper/x/y", links)).contains("'n/a/deeper'");
-        assertThat(SafePaths.throughSymlink("n/link", links)).isNull();
-        assertThat(SafePaths.throughSymlink("n/linked/x", links)).isNull();
-        assertThat(SafePaths.throughSymlink("n/a/deep", links)).isNull();
-        assertThat(SafePaths.throughSymlink("top", links)).isNull();
+        assertThat(SafePaths.ancestorProblem("n/link/x", types)).contains("symbolic link 'n/link'");
+        assertThat(SafePaths.ancestorProblem("n/a/deeper/x/y", types)).contains("'n/a/deeper'");
+        assertThat(SafePaths.ancestorProblem("n/file/x", types)).contains("file 'n/file'");
+        assertThat(SafePaths.ancestorProblem("n/link", types)).isNull();
+        assertThat(SafePaths.ancestorProblem("n/linked/x", types)).isNull();
+        assertThat(SafePaths.ancestorProblem("n/a/deep", types)).isNull();
+        assertThat(SafePaths.ancestorProblem("n/d/x/y", types)).isNull();
+        assertThat(SafePaths.ancestorProblem("top", types)).isNull();
     }
 
     @ParameterizedTest
