@@ -1,6 +1,7 @@
 package dev.s3backup.cli;
 
 import dev.s3backup.core.cache.HashCache;
+import dev.s3backup.core.cache.ResumeJournal;
 import dev.s3backup.core.push.Push;
 import dev.s3backup.core.push.PushOptions;
 import dev.s3backup.core.push.PushProgress;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Parameters;
             "",
             "Each file is read once; chunks the repository already holds are skipped, new ones are",
             "uploaded with their SHA-256 so the store verifies them. The backup's manifest is written",
-            "last: an interrupted push leaves no backup, and re-running it uploads only what is missing.",
+            "last: an interrupted push leaves no backup, and re-running it uploads only what is missing",
+            "and reads only what the hash cache did not record (it is saved every 15 s while pushing).",
             "",
             "Push a snapshot, not live files: a file that changes while being read fails the push.",
             "",
@@ -65,8 +67,12 @@ final class PushCommand extends BaseCommand {
     @Option(names = "--rehash", description = "Read every file even if the hash cache knows it (the cache is refreshed).")
     boolean rehash;
 
-    @Option(names = "--no-cache", description = "Neither use nor save the hash cache.")
+    @Option(names = "--no-cache", description = "Neither use nor save the hash cache, nor the resume journal.")
     boolean noCache;
+
+    // For tests that kill a push: how often the hash cache is checkpointed while pushing.
+    @Option(names = "--checkpoint-interval", paramLabel = "DURATION", hidden = true)
+    String checkpointInterval;
 
     @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "${env:S3BACKUP_CACHE_DIR}",
             description = "Where the hash cache lives (default: $S3BACKUP_CACHE_DIR, else $XDG_CACHE_HOME/s3backup "
@@ -92,13 +98,15 @@ final class PushCommand extends BaseCommand {
         PushResult result;
         try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false));
              ProgressLine line = new ProgressLine(output, () -> status(progress))) {
-            HashCache cache = noCache ? HashCache.disabled() : HashCache.open(
-                    HashCache.fileFor(cacheDir != null ? cacheDir : HashCache.defaultDirectory(), repo.config().repositoryId()),
-                    repo.config().repositoryId(), repo.config().chunkSize(), HashCache.DEFAULT_MAX_ENTRIES, rehash,
-                    output::warn);
-            result = snapshotFlow.active() ? snapshotFlow.push(output, repo, options, parsed, cache, progress)
-                    : new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache)
-                    .packSmallFilesBelow(packThreshold()).run(parsed);
+            Path localDir = cacheDir != null ? cacheDir : HashCache.defaultDirectory();
+            String repoId = repo.config().repositoryId();
+            HashCache cache = noCache ? HashCache.disabled() : HashCache.open(HashCache.fileFor(localDir, repoId),
+                    repoId, repo.config().chunkSize(), HashCache.DEFAULT_MAX_ENTRIES, rehash, output::warn);
+            ResumeJournal journal = noCache || dryRun ? ResumeJournal.disabled()
+                    : ResumeJournal.open(ResumeJournal.fileFor(localDir, repoId), repoId, output::warn);
+            result = snapshotFlow.active() ? snapshotFlow.push(output, repo, options, parsed, cache, journal, progress)
+                    : new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).useResumeJournal(journal)
+                    .checkpointEvery(checkpointInterval()).packSmallFilesBelow(packThreshold()).run(parsed);
         }
         result.warnings().forEach(output::warn);
         if (json) {
@@ -110,6 +118,18 @@ final class PushCommand extends BaseCommand {
             snapshotFlow.printSummary(output);
         }
         return ExitCodes.OK;
+    }
+
+    private java.time.Duration checkpointInterval() {
+        if (checkpointInterval == null) {
+            return Push.DEFAULT_CHECKPOINT_INTERVAL;
+        }
+        java.time.Duration d = SnapshotFlags.parseDuration(checkpointInterval);
+        if (d.isZero() || d.isNegative()) {
+            throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
+                    "--checkpoint-interval must be positive, not " + checkpointInterval);
+        }
+        return d;
     }
 
     private int packThreshold() {
@@ -145,7 +165,8 @@ final class PushCommand extends BaseCommand {
         out.printf("  bytes read:     %s (%d files unchanged per the hash cache, not read)%n",
                 Sizes.bytes(r.bytesScanned()), r.filesFromCache());
         out.printf("  bytes uploaded: %s%s%n", Sizes.bytes(r.bytesUploaded()), r.dryRun() ? " (would be)" : "");
-        out.printf("  chunks:         %d new, %d reused%n", r.chunksNew(), r.chunksReused());
+        out.printf("  chunks:         %d new, %d reused%s%n", r.chunksNew(), r.chunksReused(), r.chunksResumed() == 0 ? ""
+                : " (" + r.chunksResumed() + " stored by an interrupted push, confirmed, not uploaded again)");
         out.printf("  parent:         %s%n", r.parentId() == null ? "none (first backup)" : r.parentId());
         out.printf("  duration:       %s%n", Sizes.duration(r.duration()));
         out.printf("  requests:       %s%n", r.requests());
@@ -164,6 +185,7 @@ final class PushCommand extends BaseCommand {
         m.put("bytesUploaded", r.bytesUploaded());
         m.put("chunksNew", r.chunksNew());
         m.put("chunksReused", r.chunksReused());
+        m.put("chunksResumed", r.chunksResumed());
         m.put("durationSeconds", r.duration().toNanos() / 1e9);
         m.put("requests", Requests.toMap(r.requests()));
         m.put("warnings", r.warnings());

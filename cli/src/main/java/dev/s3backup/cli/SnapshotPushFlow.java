@@ -3,6 +3,7 @@ package dev.s3backup.cli;
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.cache.HashCache;
+import dev.s3backup.core.cache.ResumeJournal;
 import dev.s3backup.core.push.PushOptions;
 import dev.s3backup.core.push.PushProgress;
 import dev.s3backup.core.push.PushResult;
@@ -94,7 +95,7 @@ final class SnapshotPushFlow {
     }
 
     PushResult push(Output output, Repository repo, PushOptions options, List<Source> sources, HashCache cache,
-                    PushProgress progress) {
+                    ResumeJournal journal, PushProgress progress) {
         if (backupSet != null) {
             for (Source s : sources) {
                 if (!s.looseFile() && !s.token().equals(node)) {
@@ -104,24 +105,25 @@ final class SnapshotPushFlow {
             }
             Repository part = BackupSet.partRepository(repo, backupSet, node, setNodes);
             PushResult result = pushOne(output, part, options.withProperties(Map.of("set.id", backupSet, "set.node", node)),
-                    sources, cache, progress);
+                    sources, cache, journal, progress);
             setStatus = BackupSet.tryComplete(repo, backupSet, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
             return result;
         }
-        return pushOne(output, repo, options, sources, cache, progress);
+        return pushOne(output, repo, options, sources, cache, journal, progress);
     }
 
     private PushResult pushOne(Output output, Repository repo, PushOptions options, List<Source> sources,
-                               HashCache cache, PushProgress progress) {
+                               HashCache cache, ResumeJournal journal, PushProgress progress) {
         if (!snapshot && hyperdex == null) {
-            return new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).run(sources);
+            return new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).useResumeJournal(journal)
+                    .run(sources);
         }
         if (hyperdex != null) {
-            return pushHyperDex(output, repo, options, sources, cache, progress);
+            return pushHyperDex(output, repo, options, sources, cache, journal, progress);
         }
         SnapshotOptions snapshotOptions = flags.options();
         LsmBackup backup = LsmBackup.to(repo, options).snapshotOptions(snapshotOptions).keepSnapshot(keepSnapshot)
-                .hashCache(cache).progress(progress).clock(Clock.systemUTC());
+                .hashCache(cache).resumeJournal(journal).progress(progress).clock(Clock.systemUTC());
         flags.nodes(sources, snapshotOptions).forEach(backup::node);
         SnapshotFlags.looseFiles(sources).forEach(backup::looseFile);
         LsmBackup.Result r = backup.run();
@@ -132,7 +134,7 @@ final class SnapshotPushFlow {
     }
 
     private PushResult pushHyperDex(Output output, Repository repo, PushOptions options, List<Source> sources,
-                                    HashCache cache, PushProgress progress) {
+                                    HashCache cache, ResumeJournal journal, PushProgress progress) {
         if (snapshot) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --hyperdex takes its own snapshot; "
                     + "drop --snapshot");
@@ -143,7 +145,7 @@ final class SnapshotPushFlow {
         List<Source> all = new ArrayList<>(hd.sources());
         all.addAll(sources);
         PushResult result = new Push(repo, options.withProperties(hd.properties()), Clock.systemUTC(), progress)
-                .useHashCache(cache).run(all);
+                .useHashCache(cache).useResumeJournal(journal).run(all);
         kept = keepSnapshot;
         if (!keepSnapshot) {
             try {

@@ -42,8 +42,9 @@ import java.util.function.Consumer;
  * with ctime would miss on every new snapshot. Size and mtime in nanoseconds on the same inode
  * catch every ordinary change; see docs/DECISIONS.md.
  *
- * <p>The file is rewritten whole, atomically (temp file, fsync, rename), only after a push
- * committed. A damaged, truncated, foreign (other repository or chunk size) or unknown-version
+ * <p>The file is rewritten whole, atomically (temp file, fsync, rename): at checkpoints during a
+ * push (so a push killed midway does not read again what it already read; entries are added only
+ * once a file's chunks are stored) and after the commit. A damaged, truncated, foreign (other repository or chunk size) or unknown-version
  * file is ignored with a warning and rebuilt; it is never trusted.
  */
 public final class HashCache {
@@ -150,8 +151,11 @@ public final class HashCache {
         return misses.sum();
     }
 
-    /** Writes the cache atomically; a crash leaves the old file or the new one, never a mix. */
-    public void save() throws IOException {
+    /**
+     * Writes the cache atomically; a crash leaves the old file or the new one, never a mix. May be
+     * called while other threads add entries (a checkpoint): it writes a consistent copy.
+     */
+    public synchronized void save() throws IOException {
         if (file == null) {
             return;
         }
@@ -165,9 +169,10 @@ public final class HashCache {
                 out.writeInt(VERSION);
                 out.writeUTF(repositoryId);
                 out.writeInt(chunkSize);
-                Map<Key, CachedFile> snapshot = entries.asMap();
+                // A copy: the count written must match the entries written while puts go on.
+                List<Map.Entry<Key, CachedFile>> snapshot = List.copyOf(entries.asMap().entrySet());
                 out.writeLong(snapshot.size());
-                for (Map.Entry<Key, CachedFile> e : snapshot.entrySet()) {
+                for (Map.Entry<Key, CachedFile> e : snapshot) {
                     Key k = e.getKey();
                     out.writeLong(k.device());
                     out.writeLong(k.inode());

@@ -3,6 +3,7 @@ package dev.s3backup.core.push;
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.cache.HashCache;
+import dev.s3backup.core.cache.ResumeJournal;
 import dev.s3backup.core.gc.PushGuard;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
@@ -71,6 +72,10 @@ public final class Push {
     public static final int PACK_THRESHOLD = 256 << 10;
     /** A pack nobody added to for this long is sealed if the manifest writer waits for it. */
     private static final long PACK_IDLE_NANOS = 50_000_000;
+    /** How often the hash cache is saved during a push, at least (see {@link #checkpointEvery}). */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(15);
+    /** A checkpoint may take at most this share of the time: a large cache is saved less often. */
+    private static final int CHECKPOINT_COST_FACTOR = 20;
 
     private final Repository repository;
     private final PushOptions options;
@@ -81,12 +86,15 @@ public final class Push {
     private final LongAdder chunksNew = new LongAdder();
     private final LongAdder chunksReused = new LongAdder();
     private final LongAdder filesFromCache = new LongAdder();
+    private long chunksResumed;
     /** Small files of the parent backup by content: an unchanged one points at its old slice. */
     private final Map<Sha256, PackedFile> knownSmallFiles = new HashMap<>();
     private final Map<Sha256, CompletableFuture<PackedFile>> smallFilesInPush = new ConcurrentHashMap<>();
     private final List<CompletableFuture<Void>> packUploads = java.util.Collections.synchronizedList(new ArrayList<>());
     private Sha256Set knownPresent = new Sha256Set();
     private HashCache hashCache = HashCache.disabled();
+    private ResumeJournal journal = ResumeJournal.disabled();
+    private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
     private Packer packer;
     private int packBelow = PACK_THRESHOLD;
     private PushGuard guard = PushGuard.leases();
@@ -102,9 +110,31 @@ public final class Push {
         this.progress = progress;
     }
 
-    /** Skips reading files whose identity the cache knows; the cache is saved after the commit. */
+    /**
+     * Skips reading files whose identity the cache knows. The cache is saved at checkpoints during
+     * the push and after the commit, so a push killed midway does not read those files again.
+     */
     public Push useHashCache(HashCache cache) {
         this.hashCache = cache;
+        return this;
+    }
+
+    /**
+     * Records every chunk stored as the uploads complete, and starts by confirming (after taking
+     * its lease) the chunks an interrupted earlier push recorded, so they are not uploaded again.
+     * Cleared once the backup is committed. Not used by a dry run.
+     */
+    public Push useResumeJournal(ResumeJournal resumeJournal) {
+        this.journal = java.util.Objects.requireNonNull(resumeJournal, "resumeJournal");
+        return this;
+    }
+
+    /** How often the hash cache is checkpointed while pushing (at least; a slow save spaces them out). */
+    public Push checkpointEvery(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("checkpoint interval must be > 0: " + interval);
+        }
+        this.checkpointInterval = interval;
         return this;
     }
 
@@ -130,6 +160,9 @@ public final class Push {
         Instant start = clock.instant();
         long startNanos = System.nanoTime();
         Source.requireDistinct(sources);
+        if (options.dryRun()) {
+            journal = ResumeJournal.disabled();
+        }
         // Before the parent is read: from here on, a gc that deletes a chunk this push relies on is seen.
         PushGuard.Session guardSession = (options.dryRun() ? PushGuard.NONE : guard).begin(repository);
         String parent;
@@ -139,9 +172,11 @@ public final class Push {
             if (parent != null) {
                 knownPresent = chunksOf(parent);
             }
+            resumeFromJournal();
             files = new SourceScanner(warnings::add).scan(sources);
         } catch (RuntimeException e) {
             guardSession.close();
+            journal.close();
             throw e;
         }
         progress.totalFiles.set(files.stream().filter(f -> f.type() == dev.s3backup.manifest.EntryType.FILE).count());
@@ -160,6 +195,7 @@ public final class Push {
         int buffers = (int) Math.max(2, Math.min(Integer.MAX_VALUE, options.maxInFlightBytes() / chunkSize));
         BufferPool pool = new BufferPool(chunkSize, buffers);
         packer = new Packer(chunkSize, pool, (ref, buffer) -> storePack(ref, buffer, pool, uploaders));
+        Checkpoints checkpoints = options.dryRun() ? null : new Checkpoints();
         Totals totals;
         try {
             manifestFile = Files.createTempFile("s3backup-manifest-", ".tmp");
@@ -183,11 +219,17 @@ public final class Push {
                 guardSession.beforeCommit(id, manifestFile);
                 repository.commitManifest(id, manifestFile);
                 guardSession.afterCommit(id);
+                journal.clear();
+                checkpoints.stop();
                 saveHashCache();
             }
         } catch (IOException e) {
             throw new BackupException(Reason.IO, "Cannot write the manifest of backup " + id + ": " + e.getMessage(), e);
         } finally {
+            if (checkpoints != null) {
+                checkpoints.stop();
+            }
+            journal.close();
             guardSession.close();
             readers.shutdownNow();
             uploaders.shutdownNow();
@@ -198,7 +240,63 @@ public final class Push {
         return new PushResult(id, parent, options.dryRun(), totals.files(), totals.directories(), totals.symlinks(),
                 progress.bytesScanned(), progress.bytesUploaded(), chunksNew.sum(), chunksReused.sum(),
                 Duration.ofNanos(System.nanoTime() - startNanos), repository.requests().snapshot(), warnings,
-                filesFromCache.sum());
+                filesFromCache.sum(), chunksResumed);
+    }
+
+    /**
+     * Chunks an interrupted push recorded are trusted only once the store confirms them, after
+     * this push's lease exists: a gc that deletes one later is then caught before the commit,
+     * exactly as for a chunk found by a HEAD (docs/RETENTION.md).
+     */
+    private void resumeFromJournal() {
+        List<ChunkRef> recorded = journal.previous().stream().filter(c -> !knownPresent.contains(c.hash())).toList();
+        List<ChunkRef> confirmed = recorded.isEmpty() ? List.of() : StoredChunks.confirm(repository.store(), recorded);
+        for (ChunkRef c : confirmed) {
+            seenInPush.add(c.hash());
+        }
+        chunksResumed = confirmed.size();
+        journal.start(confirmed);
+    }
+
+    /**
+     * Saves the hash cache now and then while the push runs, on a thread of its own; a save that
+     * takes long (a large cache) spaces the next one out, so checkpoints cost at most about
+     * 1/{@value #CHECKPOINT_COST_FACTOR} of the time.
+     */
+    private final class Checkpoints {
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                Executors.newSingleThreadScheduledExecutor(daemon("s3backup-checkpoint"));
+
+        Checkpoints() {
+            schedule(checkpointInterval);
+        }
+
+        private void schedule(Duration delay) {
+            try {
+                timer.schedule(this::save, delay.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopped meanwhile
+            }
+        }
+
+        private void save() {
+            long start = System.nanoTime();
+            try {
+                hashCache.save();
+            } catch (IOException | RuntimeException e) {
+                warnings.add("could not checkpoint the hash cache: " + e.getMessage());
+                return;
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            Duration spaced = took.multipliedBy(CHECKPOINT_COST_FACTOR);
+            schedule(spaced.compareTo(checkpointInterval) > 0 ? spaced : checkpointInterval);
+        }
+
+        /** Waits for a save in progress, so the final save is the last one written. */
+        void stop() {
+            timer.shutdownNow();
+            awaitQuietly(timer);
+        }
     }
 
     private void saveHashCache() {
@@ -328,10 +426,13 @@ public final class Push {
         }
         progress.filesDone.increment();
         Sha256 fileHash = Sha256.of(fileDigest.digest());
-        hashCache.put(before, fileHash, chunks);
         Entry entry = Entry.file(file.node(), file.relativePath(), before.mode(), before.mtimeNanos(), read,
                 fileHash, chunks);
-        return CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new)).thenApply(v -> entry);
+        // Cached only once its chunks are stored: a checkpoint then never names a chunk still in flight.
+        return CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            hashCache.put(before, fileHash, chunks);
+            return entry;
+        });
     }
 
     /**
@@ -413,7 +514,9 @@ public final class Push {
             if (repository.store().head(RepositoryLayout.chunkKey(c.hash())).isEmpty()) {
                 return false;
             }
-            seenInPush.add(c.hash());
+            if (seenInPush.add(c.hash())) {
+                journal.record(c.hash(), c.length());
+            }
         }
         return true;
     }
@@ -427,6 +530,7 @@ public final class Push {
             } else {
                 created = repository.store().putIfAbsent(key, Payload.of(buffer, 0, length, hash.bytes()))
                         == PutOutcome.CREATED;
+                journal.record(hash, length);
             }
             if (created) {
                 chunksNew.increment();

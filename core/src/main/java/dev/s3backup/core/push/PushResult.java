@@ -15,11 +15,12 @@ import java.util.List;
  * @param chunksReused chunk references satisfied by a chunk already stored or already in this push
  * @param warnings files skipped, and why
  * @param filesFromCache files not read because the hash cache knew their content
+ * @param chunksResumed chunks an interrupted earlier push had stored, confirmed present and not uploaded again
  */
 public record PushResult(String backupId, String parentId, boolean dryRun, long files, long directories,
                          long symlinks, long bytesScanned, long bytesUploaded, long chunksNew, long chunksReused,
                          Duration duration, RequestCounts.Snapshot requests, List<String> warnings,
-                         long filesFromCache) {
+                         long filesFromCache, long chunksResumed) {
     public PushResult {
         warnings = List.copyOf(warnings);
     }

@@ -353,6 +353,8 @@ public final class Restore {
                 createDirectoriesInside(root, dest.substring(0, slash));
             }
             if (options.delta() && alreadyRestored(finalPath, e)) {
+                // A restore killed while rewriting this file (with --force) left its partial copy.
+                Files.deleteIfExists(partial);
                 setModeAndTime(finalPath, e);
                 filesKept.increment();
                 filesRestored.increment();

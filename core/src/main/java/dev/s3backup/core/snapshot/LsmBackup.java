@@ -1,6 +1,7 @@
 package dev.s3backup.core.snapshot;
 
 import dev.s3backup.core.cache.HashCache;
+import dev.s3backup.core.cache.ResumeJournal;
 import dev.s3backup.core.push.Push;
 import dev.s3backup.core.push.PushOptions;
 import dev.s3backup.core.push.PushProgress;
@@ -39,6 +40,7 @@ public final class LsmBackup {
     private Clock clock = Clock.systemUTC();
     private PushProgress progress = new PushProgress();
     private HashCache hashCache = HashCache.disabled();
+    private ResumeJournal resumeJournal = ResumeJournal.disabled();
 
     private LsmBackup(Repository repository, PushOptions pushOptions) {
         this.repository = Objects.requireNonNull(repository, "repository");
@@ -96,6 +98,12 @@ public final class LsmBackup {
         return this;
     }
 
+    /** Lets a push after an interrupted one skip the chunks that one stored; see {@link Push#useResumeJournal}. */
+    public LsmBackup resumeJournal(ResumeJournal journal) {
+        this.resumeJournal = Objects.requireNonNull(journal, "journal");
+        return this;
+    }
+
     public LsmBackup progress(PushProgress p) {
         this.progress = Objects.requireNonNull(p, "progress");
         return this;
@@ -122,7 +130,7 @@ public final class LsmBackup {
         PushResult result;
         try {
             result = new Push(repository, pushOptions.withProperties(snapshot.properties()), clock, progress)
-                    .useHashCache(hashCache).run(snapshot.sources());
+                    .useHashCache(hashCache).useResumeJournal(resumeJournal).run(snapshot.sources());
         } catch (RuntimeException e) {
             if (!keepSnapshot) {
                 deleteQuietly(snapshot, warnings);

@@ -51,6 +51,29 @@ class HashCacheTest {
     }
 
     @Test
+    void aCheckpointWhileFilesAreAddedIsAlwaysReadable() throws Exception {
+        Path file = dir.resolve("c");
+        HashCache cache = HashCache.open(file, "repo-1", CHUNK, 100_000, false, w -> { });
+        Thread adder = new Thread(() -> {
+            for (int i = 1; i <= 20_000; i++) {
+                cache.put(identity(i, 10, 1), hash(i), List.of(new ChunkRef(hash(i), 10)));
+            }
+        });
+        adder.start();
+        while (adder.isAlive()) {
+            cache.save();
+            List<String> warnings = new ArrayList<>();
+            open(file, "repo-1", warnings);
+            assertThat(warnings).as("a checkpoint taken during puts").isEmpty();
+        }
+        adder.join();
+        cache.save();
+        HashCache reopened = HashCache.open(file, "repo-1", CHUNK, 100_000, false, w -> { });
+        assertThat(reopened.lookup(identity(1, 10, 1))).isPresent();
+        assertThat(reopened.lookup(identity(20_000, 10, 1))).isPresent();
+    }
+
+    @Test
     void anyChangeOfIdentityMisses() throws IOException {
         Path file = dir.resolve("c");
         HashCache cache = open(file, "r", new ArrayList<>());
