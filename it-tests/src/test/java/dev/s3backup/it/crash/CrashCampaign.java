@@ -41,8 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  *
  * Each kill point waits a random delay (seeded; the seed is printed) spread over the command's
- * crash-free duration, measured first. The default build runs a few points per operation and
- * backend; the campaign behind docs/RELIABILITY.md runs 25 per operation and backend:
+ * crash-free duration, measured first: point i of n falls at a random moment of the i-th n-th of
+ * that duration, so even a few points cover the start, the middle and the end. The default build
+ * runs 5 points per operation on file://; the campaign behind docs/RELIABILITY.md runs 25 per
+ * operation on file:// and on S3Proxy:
  *
  * <pre>
  * mvn -B -o verify -pl it-tests -am -Dtest='*CrashTest' -Dsurefire.failIfNoSpecifiedTests=false \
@@ -53,8 +55,12 @@ abstract class CrashCampaign {
     /** Points per operation on this backend (default: the short version). */
     static final String POINTS_PROPERTY = "s3backup.crash.points";
     private static final long SEED = Long.getLong("s3backup.crash.seed", System.nanoTime() & 0xffff_ffffL);
-    /** Push's default upload threads: at most this many chunk PUTs can be in flight when it is killed. */
-    private static final int UPLOAD_THREADS = 8;
+    /**
+     * Upload and restore threads of the killed commands: few, so that chunks complete one after
+     * another over the command's duration rather than all at once (as 8 threads sharing a
+     * throttled link do), and at most this many chunk PUTs are in flight when a push is killed.
+     */
+    private static final int THREADS = 2;
     /** Protocol PUTs of a short push besides its chunks: lease, pending manifest, manifest. */
     private static final int PROTOCOL_PUTS = 3;
     private static final Pattern BACKUP_ID = Pattern.compile("\"backupId\":\"([^\"]+)\"");
@@ -73,6 +79,11 @@ abstract class CrashCampaign {
 
     abstract String requestLimit();
 
+    /** Point {@code index} (from 1) of n: a random moment in the index-th n-th of the duration. */
+    private long delay(Random random, int index, long durationNanos) {
+        return (long) ((index - 1 + random.nextDouble()) / points() * durationNanos);
+    }
+
     private int points() {
         return Integer.getInteger(POINTS_PROPERTY, defaultPoints());
     }
@@ -89,15 +100,15 @@ abstract class CrashCampaign {
     void killedPushes() {
         CrashTarget target = target();
         Path base = dir.resolve("data/base");
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 2; i++) {
             CrashKit.writeRandom(base.resolve(String.format("%06d.sst", i)), 1 << 20, 100 + i);
         }
         Path next = dir.resolve("data/next");
         CrashKit.linkAll(base, next, p -> true);
-        for (int i = 4; i < 12; i++) {
-            CrashKit.writeRandom(next.resolve(String.format("%06d.sst", i)), 2 << 20, 100 + i);
+        for (int i = 2; i < 10; i++) {
+            CrashKit.writeRandom(next.resolve(String.format("%06d.sst", i)), (1 << 20) + 4096 * i, 100 + i);
         }
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 24; i++) {
             CrashKit.writeRandom(next.resolve("small/" + i + ".log"), 8 << 10, 1000 + i); // packed together
         }
 
@@ -110,7 +121,7 @@ abstract class CrashCampaign {
         for (int point = 1; point <= points(); point++) {
             String[] prepared = preparedPush(target, base, "push");
             String repo = prepared[0];
-            long delay = (long) (random.nextDouble() * crashFree.nanos());
+            long delay = delay(random, point, crashFree.nanos());
             Outcome killed = child(target, work, System.nanoTime() + delay, "push", pushArgs(prepared, next, true));
             List<String> found = new ArrayList<>();
             if (!killed.killed() && killed.exitCode() != 0) {
@@ -146,7 +157,7 @@ abstract class CrashCampaign {
                     found.add("the re-run uploaded " + uploaded + " bytes; missing were " + missingBytes);
                 }
                 long resent = chunkPuts - missing;
-                if (resent < 0 || resent > UPLOAD_THREADS) {
+                if (resent < 0 || resent > THREADS) {
                     found.add("the re-run sent " + chunkPuts + " chunk PUTs for " + missing + " missing chunks");
                 }
                 tally.resentBodies(Math.max(0, resent));
@@ -175,7 +186,7 @@ abstract class CrashCampaign {
 
     private String[] pushArgs(String[] prepared, Path source, boolean limited) {
         List<String> args = new ArrayList<>(List.of("-r", prepared[0], "--json", "--cache-dir", prepared[1],
-                "--name", "next", "--checkpoint-interval", "300ms"));
+                "--name", "next", "--checkpoint-interval", "300ms", "--upload-threads", "" + THREADS));
         if (limited) {
             args.addAll(List.of("--limit-upload", uploadLimit()));
         }
@@ -190,9 +201,9 @@ abstract class CrashCampaign {
         CrashTarget target = target();
         Path source = dir.resolve("data/src");
         for (int i = 0; i < 8; i++) {
-            CrashKit.writeRandom(source.resolve(String.format("%06d.sst", i)), 2 << 20, 200 + i);
+            CrashKit.writeRandom(source.resolve(String.format("%06d.sst", i)), (1 << 20) + 4096 * i, 200 + i);
         }
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 24; i++) {
             CrashKit.writeRandom(source.resolve("small/" + i + ".log"), 8 << 10, 2000 + i);
         }
         String repo = target.newRepo("restore");
@@ -205,7 +216,7 @@ abstract class CrashCampaign {
         Random random = random("restore", target);
         for (int point = 1; point <= points(); point++) {
             Path into = dir.resolve("restore-" + point);
-            long delay = (long) (random.nextDouble() * crashFree.nanos());
+            long delay = delay(random, point, crashFree.nanos());
             Outcome killed = child(target, work, System.nanoTime() + delay, "restore", restoreArgs(repo, into, true));
             List<String> found = new ArrayList<>();
             if (!killed.killed() && killed.exitCode() != 0) {
@@ -248,7 +259,8 @@ abstract class CrashCampaign {
     }
 
     private String[] restoreArgs(String repo, Path into, boolean limited) {
-        List<String> args = new ArrayList<>(List.of("-r", repo, "-m", "latest", "--target", into.toString()));
+        List<String> args = new ArrayList<>(List.of("-r", repo, "-m", "latest", "--target", into.toString(),
+                "--threads", "" + THREADS));
         args.add(limited ? "--limit-download" : "--delta");
         if (limited) {
             args.add(downloadLimit());
@@ -306,7 +318,7 @@ abstract class CrashCampaign {
         Random random = random("forget+gc", target);
         for (int point = 1; point <= points(); point++) {
             pushGenerations(target, repo, 2);
-            long delay = (long) (random.nextDouble() * total);
+            long delay = delay(random, point, total);
             long deadline = System.nanoTime() + delay;
             List<String> found = new ArrayList<>();
             String outcome;

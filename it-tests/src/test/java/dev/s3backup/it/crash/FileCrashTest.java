@@ -9,7 +9,7 @@ class FileCrashTest extends CrashCampaign {
 
     @Override
     int defaultPoints() {
-        return 2;
+        return 5;
     }
 
     @Override
@@ -24,6 +24,6 @@ class FileCrashTest extends CrashCampaign {
 
     @Override
     String requestLimit() {
-        return "20";
+        return "60";
     }
 }

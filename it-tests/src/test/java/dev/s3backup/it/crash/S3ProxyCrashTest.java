@@ -1,6 +1,12 @@
 package dev.s3backup.it.crash;
 
-/** The crash campaign on gaul S3Proxy, a real S3 server in a process of its own. */
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * The crash campaign on gaul S3Proxy, a real S3 server in a process of its own. Part of the long
+ * campaign only ({@code -Ds3backup.crash.points=N}): S3Proxy makes every point several seconds longer.
+ */
+@EnabledIfSystemProperty(named = CrashCampaign.POINTS_PROPERTY, matches = ".+")
 class S3ProxyCrashTest extends CrashCampaign {
     @Override
     CrashTarget target() {
@@ -9,7 +15,7 @@ class S3ProxyCrashTest extends CrashCampaign {
 
     @Override
     int defaultPoints() {
-        return 2;
+        return 5;
     }
 
     @Override
@@ -24,6 +30,6 @@ class S3ProxyCrashTest extends CrashCampaign {
 
     @Override
     String requestLimit() {
-        return "20";
+        return "60";
     }
 }
