@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 /** What every crash test needs: the CLI here and in a process it can kill, data, and comparisons. */
 final class CrashKit {
     /** Restore's name for a file being written (docs/DECISIONS.md §6). */
-    static final Pattern PARTIAL = Pattern.compile("^\\..+\\.s3backup-partial$");
+    static final Pattern PARTIAL = Pattern.compile("^\\..+\\.s3backup-partial(~[0-9]+)?$");
 
     private CrashKit() {
     }
