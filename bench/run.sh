@@ -47,7 +47,9 @@ Usage: bench/run.sh [options]
   --seed N            seed of the data generator (default $SEED)
   --repeat N          run the whole series N times on fresh buckets; tables show medians
                       (default $REPEAT)
-  --tools "A B ..."   tools to run, from: s3backup rclone aws restic rsync (default: all)
+  --tools "A B ..."   tools to run, from: s3backup rclone aws restic rsync (default: all),
+                      and s3backup:CLIENT = s3backup with the HTTP client CLIENT (apache,
+                      url-connection, crt), each with its own jar copy, bucket and cache
   --workdir DIR       parent of the run's temporary directory (default \$TMPDIR or /tmp)
   --results DIR       where <date>.md and <date>.jsonl go (default bench/results)
   --s3mock-jar PATH   S3Mock exec jar (default: ~/.m2, fetched with mvn dependency:get if absent)
@@ -143,8 +145,9 @@ check_tools() {
   local selected=() tool pkg
   for tool in $TOOLS; do
     case $tool in
-      s3backup)
+      s3backup|s3backup:*)
         if [[ $BUILD == 1 ]]; then
+          BUILD=0   # once for s3backup and its variants
           log "building s3backup (mvn -q -DskipTests package)"
           (cd "$REPO_DIR" && mvn -q -DskipTests package) || die "build failed"
         fi
@@ -172,7 +175,7 @@ first_line() {  # first_line CMD...: first line of CMD's output (no pipe: no SIG
 
 tool_version() {
   case $1 in
-    s3backup) echo "$(first_line "$S3BACKUP" --version) (repository HEAD $(git -C "$REPO_DIR" rev-parse --short HEAD \
+    s3backup*) echo "$(first_line "$S3BACKUP" --version) (repository HEAD $(git -C "$REPO_DIR" rev-parse --short HEAD \
                 2>/dev/null || echo '?'), jar built $(date -u -r "$S3BACKUP_JAR" +%Y-%m-%dT%H:%MZ))" ;;
     restic) first_line restic version ;;
     *) first_line "$1" --version ;;
@@ -270,7 +273,18 @@ warm_up_s3mock() {
 # tools (restic's parent snapshot) see the same layout a cron job would. Each round ($ROUND)
 # starts every tool from scratch: its own bucket (or rsync directory) and its own caches.
 
-bucket_of() { echo "bench-$1-r$ROUND"; }
+bucket_of() { echo "bench-${1//:/-}-r$ROUND"; }
+
+# s3backup:VARIANT is s3backup with the HTTP client VARIANT (apache, url-connection, crt): its own
+# copy of the jar (so its class-data archive is recorded with that client), bucket and cache.
+s3backup_cmd() {  # s3backup_cmd TOOL: sets S3B to the argv prefix that runs that s3backup
+  local variant=${1#s3backup}
+  S3B=(env S3BACKUP_REPO="s3://$(bucket_of "$1")/repo" S3BACKUP_CACHE_DIR="$WORK/cache-r$ROUND/${1//:/-}")
+  if [[ -n $variant ]]; then
+    S3B+=(S3BACKUP_JAR="$WORK/${1//:/-}/lib/s3backup.jar" S3BACKUP_HTTP_CLIENT="${variant#:}")
+  fi
+  S3B+=("$S3BACKUP")
+}
 rsync_dest() { echo "$WORK/rsync-dest-r$ROUND"; }
 make_bucket() { aws --endpoint-url "$S3_ENDPOINT" s3 mb "s3://$1" >/dev/null; }
 
@@ -281,13 +295,14 @@ tool_setup() {
   export RESTIC_REPOSITORY="s3:$S3_ENDPOINT/$(bucket_of restic)"
   export S3BACKUP_REPO="s3://$(bucket_of s3backup)/repo"
   case $1 in
-    s3backup) make_bucket "$(bucket_of s3backup)"
-              "$S3BACKUP" init "${S3BACKUP_CONN[@]}" >"$WORK/logs/s3backup-init.log" 2>&1 \
-                || { cat "$WORK/logs/s3backup-init.log" >&2; return 1; }
+    s3backup*) make_bucket "$(bucket_of "$1")"
+              s3backup_cmd "$1"
+              "${S3B[@]}" init "${S3BACKUP_CONN[@]}" >"$WORK/logs/$1-init.log" 2>&1 \
+                || { cat "$WORK/logs/$1-init.log" >&2; return 1; }
               # The launcher records a class-data-sharing archive beside the jar on the first
               # real command and maps it afterwards, as it would for a user after day one. Let an
               # unmeasured `list` pay for the recording rather than the first measured push.
-              "$S3BACKUP" list "${S3BACKUP_CONN[@]}" >>"$WORK/logs/s3backup-init.log" 2>&1 || true ;;
+              "${S3B[@]}" list "${S3BACKUP_CONN[@]}" >>"$WORK/logs/$1-init.log" 2>&1 || true ;;
     rclone|aws) make_bucket "$(bucket_of "$1")" ;;
     restic) make_bucket "$(bucket_of restic)"; restic init -q >"$WORK/logs/restic-init.log" 2>&1 \
               || { cat "$WORK/logs/restic-init.log" >&2; return 1; } ;;
@@ -305,7 +320,7 @@ tool_teardown() {  # free the round's space: the next round starts from scratch 
 
 push_cmd() {  # push_cmd TOOL: sets CMD to the argv of one push
   case $1 in
-    s3backup) CMD=("$S3BACKUP" push --json "${S3BACKUP_CONN[@]}" node1 coordinator.bin) ;;
+    s3backup*) s3backup_cmd "$1"; CMD=("${S3B[@]}" push --json "${S3BACKUP_CONN[@]}" node1 coordinator.bin) ;;
     rclone) CMD=(rclone copy . "s3mock:$(bucket_of rclone)/mirror")
             if [[ $MIRROR_DELETE == 1 ]]; then CMD[1]=sync; fi ;;
     aws) CMD=(aws --endpoint-url "$S3_ENDPOINT" s3 sync --only-show-errors . "s3://$(bucket_of aws)/mirror")
@@ -324,7 +339,7 @@ restore_cmd() {  # restore_cmd TOOL DIR: sets CMD, and RESTORED = where snapshot
   local dir=$2
   RESTORED=$dir
   case $1 in
-    s3backup) CMD=("$S3BACKUP" restore --json "${S3BACKUP_CONN[@]}" --manifest latest --target "$dir") ;;
+    s3backup*) s3backup_cmd "$1"; CMD=("${S3B[@]}" restore --json "${S3BACKUP_CONN[@]}" --manifest latest --target "$dir") ;;
     rclone) CMD=(rclone copy "s3mock:$(bucket_of rclone)/mirror" "$dir") ;;
     aws) CMD=(aws --endpoint-url "$S3_ENDPOINT" s3 sync --only-show-errors "s3://$(bucket_of aws)/mirror" "$dir") ;;
     restic) CMD=(restic restore latest --target "$dir") ;;  # paths relative to the sources' common parent
@@ -460,7 +475,8 @@ main() {
   SRC="$WORK/src"
   : >"$JSONL"
   log "work directory $WORK"
-  if [[ " ${RUN_TOOLS[*]} " == *" s3backup "* ]]; then
+  local tool
+  if [[ " ${RUN_TOOLS[*]} " == *" s3backup"* ]]; then
     # Others may rebuild the jar or edit the launcher while we run: measure one copy of both.
     mkdir -p "$WORK/s3backup/bin" "$WORK/s3backup/lib"
     cp "$REPO_DIR/bin/s3backup" "$WORK/s3backup/bin/s3backup"
@@ -468,6 +484,12 @@ main() {
     S3BACKUP="$WORK/s3backup/bin/s3backup"
     export S3BACKUP_JAR="$WORK/s3backup/lib/s3backup.jar"   # read by the launcher
   fi
+  for tool in "${RUN_TOOLS[@]}"; do
+    if [[ $tool == s3backup:* ]]; then
+      mkdir -p "$WORK/${tool//:/-}/lib"
+      cp -p "$S3BACKUP_JAR" "$WORK/${tool//:/-}/lib/s3backup.jar"  # no ":" in a java -jar path
+    fi
+  done
 
   log "generating data: $FILES SSTs, $SIZE_MIB MiB, churn $CHURN %"
   local gen
@@ -479,7 +501,6 @@ main() {
   setup_env
   warm_up_s3mock
 
-  local tool
   for tool in "${RUN_TOOLS[@]}"; do VERSIONS[$tool]=$(tool_version "$tool"); done
   for ROUND in $(seq "$REPEAT"); do run_round; done
 

@@ -17,7 +17,6 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
@@ -191,7 +190,7 @@ public final class S3ObjectStores {
                     .build();
 
             S3ClientBuilder builder = S3Client.builder()
-                    .httpClientBuilder(ApacheHttpClient.builder().maxConnections(options.maxConnections()))
+                    .httpClientBuilder(HttpClients.builder(HttpClients.fromEnvironment(env), options.maxConnections()))
                     .region(Region.of(region))
                     .credentialsProvider(new LabelledCredentials(credentials, source))
                     .forcePathStyle(options.pathStyle())
