@@ -37,7 +37,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -367,7 +366,6 @@ public final class Push {
         int chunkSize = repository.config().chunkSize();
         List<ChunkRef> chunks = new ArrayList<>();
         List<CompletableFuture<Void>> uploads = new ArrayList<>();
-        MessageDigest fileDigest = Sha256.newDigest();
         long read = 0;
         FileIdentity before;
         try {
@@ -389,6 +387,7 @@ public final class Push {
         if (before.size() > 0 && before.size() < Math.min(packBelow, chunkSize)) {
             return readSmallFile(file, before);
         }
+        FileHasher hasher = new FileHasher(before.size(), chunkSize);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             while (true) {
                 byte[] buffer = pool.acquire();
@@ -397,8 +396,7 @@ public final class Push {
                     pool.release(buffer);
                     break;
                 }
-                fileDigest.update(buffer, 0, n);
-                Sha256 hash = Sha256.digest(buffer, 0, n);
+                Sha256 hash = hasher.chunk(buffer, n);
                 chunks.add(new ChunkRef(hash, n));
                 read += n;
                 progress.bytesScanned.add(n);
@@ -425,7 +423,7 @@ public final class Push {
             throw new BackupException(Reason.IO, "Cannot back up " + path + ": interrupted", e);
         }
         progress.filesDone.increment();
-        Sha256 fileHash = Sha256.of(fileDigest.digest());
+        Sha256 fileHash = hasher.fileHash();
         Entry entry = Entry.file(file.node(), file.relativePath(), before.mode(), before.mtimeNanos(), read,
                 fileHash, chunks);
         // Cached only once its chunks are stored: a checkpoint then never names a chunk still in flight.

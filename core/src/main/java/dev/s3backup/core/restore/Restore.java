@@ -361,7 +361,12 @@ public final class Restore {
                 progress.filesDone.increment();
                 return;
             }
-            MessageDigest fileDigest = Sha256.newDigest();
+            // A file of one whole chunk has that chunk's bytes: the chunk's check verifies the file
+            // too, and its bytes are hashed once. Otherwise (several chunks, a slice of a pack, or
+            // a manifest whose hashes disagree) the file's own digest is checked as well.
+            boolean chunkIsFile = !e.packed() && e.chunks().size() == 1 && e.chunks().get(0).length() == e.size()
+                    && e.chunks().get(0).hash().equals(e.sha256());
+            MessageDigest fileDigest = chunkIsFile ? null : Sha256.newDigest();
             try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
                 for (ChunkRef chunk : e.chunks()) {
@@ -376,7 +381,7 @@ public final class Restore {
                 }
                 out.force(false);
             }
-            if (!Sha256.of(fileDigest.digest()).equals(e.sha256())) {
+            if (fileDigest != null && !Sha256.of(fileDigest.digest()).equals(e.sha256())) {
                 throw new BackupException(Reason.INTEGRITY, "its content does not match the file hash in the manifest");
             }
             setModeAndTime(partial, e);
@@ -432,7 +437,8 @@ public final class Restore {
     /**
      * Streams one chunk into the partial file through a small buffer, hashing as it goes; a
      * chunk whose length or hash is wrong fails the file, whose partial copy is then deleted,
-     * so no unverified byte ever appears under a final name.
+     * so no unverified byte ever appears under a final name. {@code fileDigest} (null: none)
+     * is fed the same bytes.
      */
     private void streamChunk(ChunkRef chunk, FileChannel out, MessageDigest fileDigest) throws IOException {
         MessageDigest chunkDigest = Sha256.newDigest();
@@ -446,7 +452,9 @@ public final class Restore {
                     break;
                 }
                 chunkDigest.update(buffer, 0, n);
-                fileDigest.update(buffer, 0, n);
+                if (fileDigest != null) {
+                    fileDigest.update(buffer, 0, n);
+                }
                 writeFully(out, ByteBuffer.wrap(buffer, 0, n));
                 progress.bytesWritten.add(n);
             }
