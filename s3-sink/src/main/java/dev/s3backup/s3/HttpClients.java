@@ -7,7 +7,11 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.crt.AwsCrtHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 
-/** Builds the SDK's synchronous HTTP client under the S3 client. */
+/**
+ * Builds the SDK's synchronous HTTP client under the S3 client. Apache is the one shipped (chosen
+ * by measurement, docs/DECISIONS.md); the benchmark compares it with the others through
+ * {@value #ENV}, in a jar built with {@code -Phttp-clients}.
+ */
 final class HttpClients {
 
     /** Environment variable that picks the client, for the benchmark harness. */
@@ -34,12 +38,22 @@ final class HttpClients {
         return name == null || name.isBlank() ? Kind.APACHE : Kind.parse(name);
     }
 
+    /**
+     * @throws IllegalArgumentException when the client is not in this build: the released jar
+     *     has Apache only, {@code mvn -Phttp-clients package} adds the others for the benchmark
+     */
     static SdkHttpClient.Builder<?> builder(Kind kind, int maxConnections) {
-        return switch (kind) {
-            case APACHE -> ApacheHttpClient.builder().maxConnections(maxConnections);
-            // HttpURLConnection keeps its own keep-alive cache (http.maxConnections, 5 per host).
-            case URL_CONNECTION -> UrlConnectionHttpClient.builder();
-            case CRT -> AwsCrtHttpClient.builder().maxConcurrency(maxConnections);
-        };
+        try {
+            return switch (kind) {
+                case APACHE -> ApacheHttpClient.builder().maxConnections(maxConnections);
+                // HttpURLConnection keeps its own keep-alive cache (http.maxConnections, 5 per host).
+                case URL_CONNECTION -> UrlConnectionHttpClient.builder();
+                case CRT -> AwsCrtHttpClient.builder().maxConcurrency(maxConnections);
+            };
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalArgumentException(ENV + "=" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-')
+                    + ": this build of s3backup has no such HTTP client (only the benchmark build,"
+                    + " mvn -Phttp-clients package, has it); unset " + ENV + " to use the default", e);
+        }
     }
 }
