@@ -89,6 +89,12 @@ final class RepoOptions {
             throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
                     "Missing repository: give --repo URL or set S3BACKUP_REPO (s3://BUCKET/PREFIX or file:///PATH)");
         }
+        if (dev.s3backup.core.Redaction.hasUserInfo(repo)) {
+            throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
+                    "Cannot use repository '" + dev.s3backup.core.Redaction.userInfo(repo) + "': credentials in the "
+                            + "repository URL are not used; give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                            + "or with --profile");
+        }
         return repo;
     }
 }

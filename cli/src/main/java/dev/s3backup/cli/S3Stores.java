@@ -41,7 +41,12 @@ final class S3Stores {
         } catch (IllegalArgumentException e) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url + "': " + e.getMessage(), e);
         }
-        return S3ObjectStores.open(options);
+        try {
+            return S3ObjectStores.open(options);
+        } catch (IllegalArgumentException e) {
+            // The environment's endpoint (AWS_ENDPOINT_URL_S3) is read and checked only here.
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url + "': " + e.getMessage(), e);
+        }
     }
 
     private static S3Options.ChecksumPolicy checksumPolicy(String mode) {

@@ -1,5 +1,6 @@
 package dev.s3backup.s3;
 
+import dev.s3backup.core.Redaction;
 import dev.s3backup.core.store.ObjectKeys;
 import java.util.Locale;
 import java.util.Objects;
@@ -34,15 +35,21 @@ public record S3Location(String bucket, String prefix) {
      */
     public static S3Location parse(String url) {
         Objects.requireNonNull(url, "url");
+        String shown = Redaction.userInfo(url);
         if (!url.toLowerCase(Locale.ROOT).startsWith("s3://")) {
-            throw new IllegalArgumentException("Invalid S3 URL '" + url + "': expected s3://bucket/prefix");
+            throw new IllegalArgumentException("Invalid S3 URL '" + shown + "': expected s3://bucket/prefix");
         }
         String rest = url.substring("s3://".length());
         int slash = rest.indexOf('/');
         String bucket = slash < 0 ? rest : rest.substring(0, slash);
         String prefix = slash < 0 ? "" : rest.substring(slash + 1);
         if (bucket.isEmpty()) {
-            throw new IllegalArgumentException("Invalid S3 URL '" + url + "': no bucket name");
+            throw new IllegalArgumentException("Invalid S3 URL '" + shown + "': no bucket name");
+        }
+        // KEY:SECRET@bucket, or KEY:SEC/RET@bucket (a secret key may hold '/'): never repeat it.
+        if (!BUCKET.matcher(bucket).matches() && Redaction.hasUserInfo(url)) {
+            throw new IllegalArgumentException("Invalid S3 URL '" + shown + "': credentials in the repository URL are "
+                    + "not used; give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or with a profile");
         }
         return new S3Location(bucket, prefix);
     }

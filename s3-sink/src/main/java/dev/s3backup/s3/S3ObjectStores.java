@@ -1,8 +1,10 @@
 package dev.s3backup.s3;
 
+import dev.s3backup.core.Redaction;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.StoreException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -242,10 +244,16 @@ public final class S3ObjectStores {
             for (String name : List.of("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")) {
                 String value = env.get(name);
                 if (value != null && !value.isBlank()) {
+                    String shown = Redaction.userInfo(value.trim());
+                    if (Redaction.hasUserInfo(value.trim())) {
+                        throw new IllegalArgumentException("Invalid " + name + " '" + shown + "': credentials in the "
+                                + "endpoint URL are not used; give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+                    }
                     try {
-                        return URI.create(value.trim());
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("Invalid " + name + " '" + value + "': " + e.getMessage(), e);
+                        return new URI(value.trim());
+                    } catch (URISyntaxException e) {
+                        // Not e.getMessage(): it repeats the whole value.
+                        throw new IllegalArgumentException("Invalid " + name + " '" + shown + "': " + e.getReason(), e);
                     }
                 }
             }

@@ -1,6 +1,8 @@
 package dev.s3backup.s3;
 
+import dev.s3backup.core.Redaction;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -89,6 +91,11 @@ public record S3Options(
     public S3Options {
         Objects.requireNonNull(location, "location (bucket) is required");
         Objects.requireNonNull(encryption, "encryption");
+        if (endpoint != null && Redaction.hasUserInfo(endpoint.toString())) {
+            throw new IllegalArgumentException("Invalid endpoint '" + Redaction.userInfo(endpoint.toString())
+                    + "': credentials in the endpoint URL are not used; give them as AWS_ACCESS_KEY_ID and "
+                    + "AWS_SECRET_ACCESS_KEY, or with a profile");
+        }
         if (endpoint != null && (endpoint.getScheme() == null || endpoint.getHost() == null)) {
             throw new IllegalArgumentException("Invalid endpoint '" + endpoint + "': expected http(s)://host[:port]");
         }
@@ -163,7 +170,7 @@ public record S3Options(
         return b;
     }
 
-    /** Never shows the secret key. */
+    /** Never shows the secret key, nor more than the last 4 characters of the access key id (as the AWS CLI). */
     @Override
     public String toString() {
         return "S3Options[" + location
@@ -171,7 +178,8 @@ public record S3Options(
                 + (region == null ? "" : ", region=" + region)
                 + (pathStyle ? ", pathStyle" : "")
                 + (profile == null ? "" : ", profile=" + profile)
-                + (accessKeyId == null ? "" : ", accessKeyId=" + accessKeyId + ", secretAccessKey=****")
+                + (accessKeyId == null ? "" : ", accessKeyId=****" + accessKeyId.substring(Math.max(0,
+                        accessKeyId.length() - 4)) + ", secretAccessKey=****")
                 + (checksumPolicy == null ? "" : ", checksums=" + checksumPolicy)
                 + (storageClass == null ? "" : ", storageClass=" + storageClass)
                 + (encryption == Encryption.NONE ? "" : ", encryption=" + encryption)
@@ -239,7 +247,16 @@ public record S3Options(
         }
 
         public Builder endpoint(String endpoint) {
-            return endpoint(endpoint == null ? null : URI.create(endpoint));
+            if (endpoint == null) {
+                return endpoint((URI) null);
+            }
+            try {
+                return endpoint(new URI(endpoint));
+            } catch (URISyntaxException e) {
+                // Not e.getMessage(): it repeats the whole input, credentials included.
+                throw new IllegalArgumentException("Invalid endpoint '" + Redaction.userInfo(endpoint) + "': not a URL ("
+                        + e.getReason() + ")", e);
+            }
         }
 
         public Builder region(String region) {

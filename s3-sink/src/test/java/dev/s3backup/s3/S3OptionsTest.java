@@ -27,10 +27,23 @@ class S3OptionsTest {
     }
 
     @Test
+    void credentialsInAUrlAreRefusedWithoutBeingRepeated() {
+        assertThatThrownBy(() -> S3Location.parse("s3://AKIAKEY:S3cr/WiTh+SlAsH@bucket/p"))
+                .hasMessageContaining("credentials in the repository URL").hasMessageContaining("s3://***@bucket/p")
+                .message().doesNotContain("AKIAKEY").doesNotContain("S3cr").doesNotContain("SlAsH");
+        assertThatThrownBy(() -> S3Options.builder("s3://b/p").endpoint("http://AKIAKEY:S3cr3tKey@127.0.0.1:9000").build())
+                .hasMessageContaining("credentials in the endpoint URL").message().doesNotContain("AKIAKEY")
+                .doesNotContain("S3cr3tKey");
+        assertThatThrownBy(() -> S3Options.builder("s3://b/p").endpoint("http://AKIAKEY:SEC RET@127.0.0.1:9000").build())
+                .message().doesNotContain("AKIAKEY").doesNotContain("SEC RET");
+        assertThat(S3Location.parse("s3://bucket/team@example").prefix()).isEqualTo("team@example/");
+    }
+
+    @Test
     void toStringNeverShowsTheSecret() {
         S3Options options = S3Options.builder("s3://b/p").credentials("AKIAEXAMPLE", "very-secret-key").build();
 
-        assertThat(options.toString()).contains("AKIAEXAMPLE").doesNotContain("very-secret-key");
+        assertThat(options.toString()).contains("****MPLE").doesNotContain("AKIAEXAMPLE").doesNotContain("very-secret-key");
     }
 
     @Test
