@@ -137,4 +137,14 @@ class SourceTest {
                 .isInstanceOfSatisfying(BackupException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_INPUT));
     }
+
+    @Test
+    void aSpecialFileIsNoSource() {
+        Path fifo = dir.resolve("pipe");
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.s3backup.core.push.Fixtures.mkfifo(fifo), "mkfifo is not available");
+
+        assertThatThrownBy(() -> Source.parse(fifo.toString()))
+                .isInstanceOfSatisfying(BackupException.class, e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_INPUT))
+                .hasMessageContaining("only directories and regular files");
+    }
 }
