@@ -178,12 +178,16 @@ final class CrashKit {
         }
     }
 
-    /** Chunk objects in the store, by key, with their sizes. */
+    private static final Pattern CHUNK_KEY = Pattern.compile("^chunks/[0-9a-f]{2}/[0-9a-f]{64}$");
+
+    /** Chunk objects in the store, by key, with their sizes; other keys under {@code chunks/} are no chunks (gc leaves them too). */
     static Map<String, Long> chunkObjects(ObjectStore store) {
         Map<String, Long> chunks = new HashMap<>();
         for (Iterator<ObjectInfo> it = store.listAll(RepositoryLayout.CHUNKS); it.hasNext(); ) {
             ObjectInfo o = it.next();
-            chunks.put(o.key(), o.size());
+            if (CHUNK_KEY.matcher(o.key()).matches()) {
+                chunks.put(o.key(), o.size());
+            }
         }
         return chunks;
     }
