@@ -162,7 +162,9 @@ abstract class CrashCampaign {
                 }
                 tally.resentBodies(Math.max(0, resent));
                 double fraction = (double) uploaded / crashFreeBytes;
-                tally.uploadFraction(fraction);
+                if (killed.killed()) {
+                    tally.uploadFraction(fraction);
+                }
                 detail = String.format(java.util.Locale.ROOT, "re-run uploaded %d of %d bytes (%.2f), read %d, "
                         + "%d chunks resumed, %d bodies re-sent", uploaded, crashFreeBytes, fraction,
                         rerun.number("bytesScanned"), rerun.number("chunksResumed"), resent);

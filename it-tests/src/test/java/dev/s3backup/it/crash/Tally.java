@@ -64,7 +64,7 @@ final class Tally {
                 "%s on %s: %d points %s, command %d ms crash-free, seed %d: %d invariant violations",
                 operation, backend, points, outcomes, durationMillis, seed, violations.size()));
         if (!uploadFractions.isEmpty()) {
-            s.append(String.format(Locale.ROOT, "; re-run uploaded %.3f of a crash-free push on average (min %.3f, max %.3f),"
+            s.append(String.format(Locale.ROOT, "; after a kill, the re-run uploaded %.3f of a crash-free push on average (min %.3f, max %.3f),"
                     + " %d chunk bodies sent again (412)", uploadFractions.stream().mapToDouble(d -> d).average().orElse(0),
                     uploadFractions.stream().mapToDouble(d -> d).min().orElse(0),
                     uploadFractions.stream().mapToDouble(d -> d).max().orElse(0), resentBodies));
