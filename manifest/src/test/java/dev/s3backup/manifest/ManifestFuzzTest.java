@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,14 +21,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.lifecycle.AfterContainer;
+import dev.s3backup.manifest.Fuzz.Tally;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Property-based fuzzing of the manifest decoder: whatever the bytes, reading a manifest either
@@ -39,9 +35,11 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * last, after parsing everything before it. The important cases therefore re-compress the mutated
  * body and fix up the trailer, so that the mutation reaches every parsing rule.
  *
- * <p>Each property runs 1,000 tries by default (seconds). A long campaign:
- * {@code mvn -B -o verify -pl manifest -am -Dtest=ManifestFuzzTest -Djqwik.tries.default=250000}
- * (four properties, so 1,000,000 tries; see docs/reliability/hostile.md).
+ * <p>Plain JUnit tests driven by seeded generators ({@link Fuzz}): the seed is printed, and a
+ * failure names the seed and try that replay it. Each property runs 1,000 tries by default
+ * (seconds). A long campaign: {@code mvn -B -o verify -pl manifest -am -Dtest=ManifestFuzzTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Ds3backup.fuzz.tries=250000} (four properties, so
+ * 1,000,000 tries; see docs/reliability/hostile.md).
  */
 class ManifestFuzzTest {
     /** A reader may hold a 1 MiB property value and its buffers; everything else is per byte read. */
@@ -49,6 +47,7 @@ class ManifestFuzzTest {
     /** Objects built per decompressed byte (strings, entries, chunk lists), with ample headroom. */
     private static final long ALLOCATION_PER_BODY_BYTE = 200;
     private static final long TIMEOUT_SECONDS = 30;
+    private static final int TRIES = 1_000;
 
     private static final ExecutorService DECODER = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "manifest-fuzz-decoder");
@@ -56,41 +55,46 @@ class ManifestFuzzTest {
         return t;
     });
 
-    @AfterContainer
+    @AfterAll
     static void stopDecoder() {
         DECODER.shutdownNow();
     }
 
     // ---- properties ------------------------------------------------------------------------
 
-    @Property
-    void randomBytesAreAFormatError(@ForAll("randomBytes") byte[] bytes) {
-        assertCleanlyDecoded(bytes);
+    @Test
+    void randomBytesAreAFormatError(TestInfo test) {
+        Fuzz.check(test, TRIES, (random, tally) -> assertCleanlyDecoded(randomInput(random), tally));
     }
 
-    @Property
-    void aStoredManifestMutatedAnywhereIsRejected(@ForAll("validManifests") byte[] manifest, @ForAll long seed) {
-        byte[] mutated = mutate(manifest, new Random(seed), 0);
-        Outcome outcome = assertCleanlyDecoded(mutated);
-        if (!Arrays.equals(mutated, manifest)) {
-            // The trailer covers every stored byte: a mutated manifest never reads as valid.
-            assertThat(outcome.error).as("a changed manifest must be rejected").isNotNull();
-        }
+    @Test
+    void aStoredManifestMutatedAnywhereIsRejected(TestInfo test) {
+        Fuzz.check(test, TRIES, (random, tally) -> {
+            byte[] manifest = validManifest(random);
+            byte[] mutated = mutate(manifest, random);
+            Outcome outcome = assertCleanlyDecoded(mutated, tally);
+            if (!Arrays.equals(mutated, manifest)) {
+                // The trailer covers every stored byte: a mutated manifest never reads as valid.
+                assertThat(outcome.error).as("a changed manifest must be rejected").isNotNull();
+            }
+        });
     }
 
-    @Property
-    void aMutatedBodyWithAFixedUpChecksumIsDecodedOrRejectedCleanly(@ForAll("validManifests") byte[] manifest,
-                                                                       @ForAll long seed) {
-        byte[] body = inflateBody(manifest);
-        byte[] mutated = mutate(body, new Random(seed), 0);
-        assertCleanlyDecoded(restore(mutated));
+    @Test
+    void aMutatedBodyWithAFixedUpChecksumIsDecodedOrRejectedCleanly(TestInfo test) {
+        Fuzz.check(test, TRIES, (random, tally) -> {
+            byte[] body = inflateBody(validManifest(random));
+            assertCleanlyDecoded(restore(mutate(body, random)), tally);
+        });
     }
 
-    @Property
-    void lyingNumbersInEveryFieldAreRejectedCleanly(@ForAll("validEntries") List<Entry> entries, @ForAll long seed) {
-        Random random = new Random(seed);
-        byte[] body = new LyingBody(random, 0.05).emit(entries);
-        assertCleanlyDecoded(restore(body));
+    @Test
+    void lyingNumbersInEveryFieldAreRejectedCleanly(TestInfo test) {
+        Fuzz.check(test, TRIES, (random, tally) -> {
+            List<Entry> entries = validEntries(random);
+            byte[] body = new LyingBody(random, 0.05).emit(entries);
+            assertCleanlyDecoded(restore(body), tally);
+        });
     }
 
     // ---- what is checked for every input ----------------------------------------------------
@@ -98,7 +102,7 @@ class ManifestFuzzTest {
     private record Outcome(List<Entry> entries, ManifestFormatException error, long allocated) {
     }
 
-    private static Outcome assertCleanlyDecoded(byte[] input) {
+    private static Outcome assertCleanlyDecoded(byte[] input, Tally tally) {
         Future<Outcome> result = DECODER.submit(() -> decode(input));
         Outcome outcome;
         try {
@@ -121,7 +125,7 @@ class ManifestFuzzTest {
                     .hasSizeLessThan(1200);
         }
         // Shown in the report: how deep the inputs got (decoded, or which rule stopped them).
-        Statistics.label("outcome").collect(outcome.error == null ? "decoded" : rule(outcome.error.getMessage()));
+        tally.count("outcome", outcome.error == null ? "decoded" : rule(outcome.error.getMessage()));
         return outcome;
     }
 
@@ -158,24 +162,50 @@ class ManifestFuzzTest {
 
     // ---- generators -------------------------------------------------------------------------
 
-    @Provide
-    Arbitrary<byte[]> randomBytes() {
-        Arbitrary<byte[]> anything = Arbitraries.bytes().array(byte[].class).ofMaxSize(2048);
-        // Random bytes after a valid prefix, so that they reach the version-1 decoder.
-        Arbitrary<byte[]> afterPrefix = anything.map(b -> concat(ManifestCodec.prefix(1), b));
-        Arbitrary<byte[]> zlibOfRandom = anything.map(b -> restore(b));
-        return Arbitraries.oneOf(anything, afterPrefix, zlibOfRandom);
+    private static final byte[] EDGE_BYTES = {0, 1, -1, 0x7F, (byte) 0x80};
+
+    /**
+     * Up to 2 KiB of random bytes as they are, after a valid prefix (so that they reach the
+     * version-1 decoder), or as a zlib body with a correct checksum.
+     */
+    private static byte[] randomInput(SplittableRandom random) {
+        byte[] bytes = randomBytes(random, 2048);
+        return switch (random.nextInt(3)) {
+            case 0 -> bytes;
+            case 1 -> concat(ManifestCodec.prefix(1), bytes);
+            default -> restore(bytes);
+        };
     }
 
-    @Provide
-    Arbitrary<byte[]> validManifests() {
-        return validEntries().map(entries -> {
-            try {
-                return TestManifests.write(1, header(entries), entries);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    /**
+     * Random bytes, with the edges taken on purpose: empty, one byte and the full size each 1 in
+     * 8, short arrays often, and 1 in 4 arrays made (wholly or in part) of 0x00, 0x01, 0xFF, 0x7F
+     * and 0x80.
+     */
+    static byte[] randomBytes(SplittableRandom random, int maxSize) {
+        int size = switch (random.nextInt(8)) {
+            case 0 -> 0;
+            case 1 -> 1;
+            case 2 -> maxSize;
+            case 3, 4 -> 1 + random.nextInt(16);
+            default -> random.nextInt(maxSize + 1);
+        };
+        byte[] b = new byte[size];
+        random.nextBytes(b);
+        if (random.nextInt(4) == 0) {
+            boolean all = random.nextBoolean();
+            for (int i = 0; i < size; i++) {
+                if (all || random.nextInt(4) == 0) {
+                    b[i] = EDGE_BYTES[random.nextInt(EDGE_BYTES.length)];
+                }
             }
-        });
+        }
+        return b;
+    }
+
+    private static byte[] validManifest(SplittableRandom random) throws IOException {
+        List<Entry> entries = validEntries(random);
+        return TestManifests.write(1, header(entries), entries);
     }
 
     private static final List<String> NODES = List.of("1", "2", "node-3");
@@ -185,27 +215,29 @@ class ManifestFuzzTest {
                 NODES.stream().map(t -> new Node(t, "/src/" + t)).toList(), Map.of("k", "v"));
     }
 
-    @Provide
-    Arbitrary<List<Entry>> validEntries() {
-        return entry().list().ofMaxSize(12);
+    /** 0-12 entries (none and the most each 1 in 13) of every type. */
+    private static List<Entry> validEntries(SplittableRandom random) {
+        int count = random.nextInt(13);
+        List<Entry> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            entries.add(entry(random));
+        }
+        return entries;
     }
 
-    private static Arbitrary<Entry> entry() {
-        Arbitrary<String> node = Arbitraries.of("", "1", "2", "node-3");
-        Arbitrary<String> path = Arbitraries.of("a", "db", "000001.sst", "CURRENT", "é", "x y", "日本")
-                .list().ofMinSize(1).ofMaxSize(3).map(s -> String.join("/", s));
-        Arbitrary<Integer> mode = Arbitraries.of(0644, 0755, 0, 07777, 0400);
-        Arbitrary<Long> mtime = Arbitraries.longs();
-        Arbitrary<Long> seed = Arbitraries.longs();
-        Arbitrary<Integer> kind = Arbitraries.integers().between(0, 4);
-        return Combinators.combine(node, path, mode, mtime, seed, kind).as(ManifestFuzzTest::entryOf);
-    }
-
-    private static Entry entryOf(String node, String path, int mode, long mtime, long seed, int kind) {
-        Random r = new Random(seed);
-        return switch (kind) {
+    private static Entry entry(SplittableRandom r) {
+        String node = Fuzz.oneOf(r, "", "1", "2", "node-3");
+        List<String> segments = new ArrayList<>();
+        for (int i = 1 + r.nextInt(3); i > 0; i--) {
+            segments.add(Fuzz.oneOf(r, "a", "db", "000001.sst", "CURRENT", "é", "x y", "日本"));
+        }
+        String path = String.join("/", segments);
+        int mode = Fuzz.oneOf(r, 0644, 0755, 0, 07777, 0400);
+        long mtime = Fuzz.edgyLong(r);
+        long seed = r.nextLong();
+        return switch (r.nextInt(5)) {
             case 0 -> Entry.directory(node, path, mode, mtime);
-            case 1 -> Entry.symlink(node, path, mtime, List.of("../x", "a", "/etc/passwd", "ü/..").get(r.nextInt(4)));
+            case 1 -> Entry.symlink(node, path, mtime, Fuzz.oneOf(r, "../x", "a", "/etc/passwd", "ü/.."));
             case 2 -> {
                 int size = 1 + r.nextInt(1 << 20);
                 Sha256 hash = TestManifests.sha(seed);
@@ -230,13 +262,16 @@ class ManifestFuzzTest {
     private static final long[] EXTREMES = {0, 1, 0x7F, 0x80, 0xFFFF, 0x10000, 0x10001, 1 << 20, (1 << 24) + 1,
             Integer.MAX_VALUE, 1L << 31, 0xFFFF_FFFFL, 1L << 32, Long.MAX_VALUE, -1L, Long.MIN_VALUE};
 
-    /** 1-4 random edits, none before {@code keep} (a prefix the mutation must leave alone). */
-    static byte[] mutate(byte[] input, Random r, int keep) {
+    /** 1-4 random edits; each falls at the start or the end 1 in 8 times, elsewhere at random. */
+    static byte[] mutate(byte[] input, SplittableRandom r) {
         byte[] b = input;
         int edits = 1 + r.nextInt(4);
         for (int i = 0; i < edits; i++) {
-            int room = b.length - keep;
-            int at = keep + (room <= 0 ? 0 : r.nextInt(room + 1));
+            int at = switch (r.nextInt(8)) {
+                case 0 -> 0;
+                case 1 -> b.length;
+                default -> r.nextInt(b.length + 1);
+            };
             switch (r.nextInt(7)) {
                 case 0 -> {
                     if (at < b.length) {
@@ -251,14 +286,14 @@ class ManifestFuzzTest {
                     }
                 }
                 case 2 -> b = Arrays.copyOf(b, at);
-                case 3 -> b = splice(b, at, 0, randomBytes(r, 1 + r.nextInt(16)));
+                case 3 -> b = splice(b, at, 0, noise(r, 1 + r.nextInt(16)));
                 case 4 -> b = splice(b, at, Math.min(b.length - at, r.nextInt(17)), new byte[0]);
                 case 5 -> b = splice(b, at, Math.min(b.length - at, r.nextInt(4)),
                         varint(EXTREMES[r.nextInt(EXTREMES.length)]));
                 default -> {
                     // Duplicates a span elsewhere: repeated entries, fields or paths.
-                    if (b.length > keep) {
-                        int from = keep + r.nextInt(b.length - keep);
+                    if (b.length > 0) {
+                        int from = r.nextInt(b.length);
                         int len = Math.min(b.length - from, 1 + r.nextInt(64));
                         b = splice(b, at, 0, Arrays.copyOfRange(b, from, from + len));
                     }
@@ -276,7 +311,7 @@ class ManifestFuzzTest {
         return out;
     }
 
-    private static byte[] randomBytes(Random r, int n) {
+    private static byte[] noise(SplittableRandom r, int n) {
         byte[] b = new byte[n];
         r.nextBytes(b);
         return b;
@@ -375,11 +410,11 @@ class ManifestFuzzTest {
      * a small probability: a lying size field in every position the format has one.
      */
     private static final class LyingBody {
-        private final Random random;
+        private final SplittableRandom random;
         private final double lieRate;
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        LyingBody(Random random, double lieRate) {
+        LyingBody(SplittableRandom random, double lieRate) {
             this.random = random;
             this.lieRate = lieRate;
         }

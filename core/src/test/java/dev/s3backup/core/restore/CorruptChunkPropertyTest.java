@@ -29,32 +29,42 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Whatever is wrong with a chunk or pack object (a flipped bit, a truncation, an extra byte, or
  * another valid chunk in its place), restore and {@code verify --read-data} report it, name every
  * file that uses it, and no file with wrong content ever ends under its final name.
  *
- * <p>30 tries by default (junit-platform.properties); a long run: {@code mvn -B -o verify -pl core -am
- * -Dtest=CorruptChunkPropertyTest -Dsurefire.failIfNoSpecifiedTests=false -Djqwik.tries.default=10000}.
+ * <p>A plain JUnit test driven by seeded generators ({@link Fuzz}): the seed is printed, and a
+ * failure names the seed and try that replay it. 30 tries by default (each pushes, restores and
+ * verifies a small backup: about 5 s on 2 busy cores); a long run: {@code mvn -B -o verify -pl core
+ * -am -Dtest=CorruptChunkPropertyTest -Dsurefire.failIfNoSpecifiedTests=false -Ds3backup.fuzz.tries=2000}.
  */
 class CorruptChunkPropertyTest {
     private static final int CHUNK = RepositoryConfig.MIN_CHUNK_SIZE;
     private static final int PACK_BELOW = 8 << 10;
+    private static final int TRIES = 30;
+    /** File sizes at the edges of packing and chunking, taken on purpose 1 file in 5. */
+    private static final int[] EDGE_SIZES = {0, 1, PACK_BELOW - 1, PACK_BELOW, PACK_BELOW + 1, CHUNK - 1, CHUNK,
+            CHUNK + 1, 2 * CHUNK, 3 * CHUNK};
 
     enum Damage { FLIP_A_BIT, TRUNCATE, APPEND_A_BYTE, SWAP_WITH_ANOTHER_CHUNK }
 
-    @Property
-    void aDamagedChunkIsAlwaysDetectedAndNeverRestored(@ForAll long seed, @ForAll Damage damage) throws IOException {
-        Random random = new Random(seed);
+    @Test
+    void aDamagedChunkIsAlwaysDetectedAndNeverRestored(TestInfo test) {
+        Fuzz.check(test, TRIES, (random, tally) ->
+                checkOneDamagedObject(random, Fuzz.oneOf(random, Damage.values()), tally));
+    }
+
+    private static void checkOneDamagedObject(SplittableRandom random, Damage damage, Fuzz.Tally tally)
+            throws IOException {
         Path dir = Files.createTempDirectory("s3backup-corrupt-chunk-");
         try {
             InMemoryObjectStore store = new InMemoryObjectStore();
@@ -68,12 +78,12 @@ class CorruptChunkPropertyTest {
             List<String> chunkKeys = Fixtures.keys(store, RepositoryLayout.CHUNKS);
             String victim = chunkKeys.get(random.nextInt(chunkKeys.size()));
             Damage done = damage(store, victim, chunkKeys, damage, random);
-            Statistics.label("damage").collect(done);
+            tally.count("damage", done);
             Sha256 hash = Sha256.fromHex(victim.substring(victim.lastIndexOf('/') + 1));
             Set<String> users = Fixtures.entries(store, id).stream()
                     .filter(e -> e.chunks().stream().map(ChunkRef::hash).anyMatch(hash::equals))
                     .map(e -> "n/" + e.path()).collect(Collectors.toCollection(TreeSet::new));
-            Statistics.label("files using the damaged object").collect(users.size() == 1 ? "1" : "several");
+            tally.count("files using the damaged object", users.size() == 1 ? "1" : "several");
 
             Path target = dir.resolve("target");
             RestoreResult restored = Fixtures.restore(store, id, target);
@@ -104,8 +114,11 @@ class CorruptChunkPropertyTest {
         }
     }
 
-    /** 1-8 files: packed small ones, one-chunk and multi-chunk ones, some with the same content. */
-    private static Map<String, byte[]> writeSource(Path source, Random random) throws IOException {
+    /**
+     * 1-8 files: packed small ones, one-chunk and multi-chunk ones, sizes at the packing and
+     * chunking edges (empty, 1 byte, exact chunk multiples), some with the same content.
+     */
+    private static Map<String, byte[]> writeSource(Path source, SplittableRandom random) throws IOException {
         Map<String, byte[]> files = new HashMap<>();
         int count = 1 + random.nextInt(8);
         byte[] shared = null;
@@ -114,10 +127,11 @@ class CorruptChunkPropertyTest {
             if (shared != null && random.nextInt(4) == 0) {
                 content = shared; // deduplicated: one damaged chunk fails several files
             } else {
-                int size = switch (random.nextInt(4)) {
+                int size = switch (random.nextInt(5)) {
                     case 0 -> random.nextInt(PACK_BELOW);
                     case 1 -> PACK_BELOW + random.nextInt(CHUNK);
                     case 2 -> CHUNK + 1 + random.nextInt(2 * CHUNK);
+                    case 3 -> EDGE_SIZES[random.nextInt(EDGE_SIZES.length)];
                     default -> 1 + random.nextInt(100);
                 };
                 content = Fixtures.randomBytes(size, random.nextLong());
@@ -137,7 +151,7 @@ class CorruptChunkPropertyTest {
     }
 
     private static Damage damage(InMemoryObjectStore store, String key, List<String> chunkKeys, Damage damage,
-                                 Random random) {
+                                 SplittableRandom random) {
         byte[] data = store.content(key);
         switch (damage) {
             case FLIP_A_BIT -> data[random.nextInt(data.length)] ^= (byte) (1 << random.nextInt(8));
