@@ -212,6 +212,22 @@ class RestoreTest {
     }
 
     @Test
+    void aDeltaRestoreRemovesTheTemporaryCopyAKilledRestoreLeftBesideAFinishedFile() throws Exception {
+        pushCluster();
+        assertThat(restore(store, Repository.LATEST, target).complete()).isTrue();
+        // A restore with --force killed while rewriting 1/000001.sst: the old file is complete, its copy is not.
+        Path partial = target.resolve("1/.000001.sst.s3backup-partial");
+        write(partial, randomBytes(100, 9));
+
+        RestoreResult r = restore(store, Repository.LATEST, target, new RestoreOptions(null, false, 4, true));
+
+        assertThat(r.complete()).isTrue();
+        assertThat(r.filesKept()).isEqualTo(7);
+        assertThat(partial).doesNotExist();
+        assertSameTree(src, target);
+    }
+
+    @Test
     void anEmptyExistingTargetIsFine() throws Exception {
         pushCluster();
         Files.createDirectories(target);
