@@ -39,6 +39,15 @@ final class RepoOptions {
     @Option(names = "--sse-kms-key-id", paramLabel = "KEY", description = "KMS key for --sse aws:kms (default: the AWS-managed key).")
     String sseKmsKeyId;
 
+    @Option(names = "--max-attempts", paramLabel = "N",
+            description = "Attempts per S3 request, first included, for 5xx, throttling, reset connections, timeouts "
+                    + "and cut-off bodies, with exponential backoff and jitter (default: 5).")
+    Integer maxAttempts;
+
+    @Option(names = "--io-timeout", paramLabel = "DURATION",
+            description = "Fail an S3 attempt (and retry it) when the server sends nothing for this long, e.g. 30s (default: 30s).")
+    String ioTimeout;
+
     @Option(names = "--limit-upload", paramLabel = "SIZE", description = "Upload at most SIZE bytes per second, e.g. 50MiB.")
     String limitUpload;
 

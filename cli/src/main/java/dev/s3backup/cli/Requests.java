@@ -15,6 +15,7 @@ final class Requests {
         m.put("list", s.list());
         m.put("get", s.get());
         m.put("delete", s.delete());
+        m.put("retries", s.retries());
         return m;
     }
 }

@@ -37,6 +37,12 @@ final class S3Stores {
             if (o.sseKmsKeyId != null) {
                 b.kms(o.sseKmsKeyId);
             }
+            if (o.maxAttempts != null) {
+                b.maxAttempts(o.maxAttempts);
+            }
+            if (o.ioTimeout != null) {
+                b.socketTimeout(SnapshotFlags.parseDuration(o.ioTimeout));
+            }
             options = b.build();
         } catch (IllegalArgumentException e) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url + "': " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package dev.s3backup.s3;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -42,12 +43,13 @@ final class HttpClients {
      * @throws IllegalArgumentException when the client is not in this build: the released jar
      *     has Apache only, {@code mvn -Phttp-clients package} adds the others for the benchmark
      */
-    static SdkHttpClient.Builder<?> builder(Kind kind, int maxConnections) {
+    static SdkHttpClient.Builder<?> builder(Kind kind, int maxConnections, Duration socketTimeout) {
         try {
             return switch (kind) {
-                case APACHE -> ApacheHttpClient.builder().maxConnections(maxConnections);
+                // A server that stops sending fails the attempt after socketTimeout instead of hanging it.
+                case APACHE -> ApacheHttpClient.builder().maxConnections(maxConnections).socketTimeout(socketTimeout);
                 // HttpURLConnection keeps its own keep-alive cache (http.maxConnections, 5 per host).
-                case URL_CONNECTION -> UrlConnectionHttpClient.builder();
+                case URL_CONNECTION -> UrlConnectionHttpClient.builder().socketTimeout(socketTimeout);
                 case CRT -> AwsCrtHttpClient.builder().maxConcurrency(maxConnections);
             };
         } catch (NoClassDefFoundError e) {

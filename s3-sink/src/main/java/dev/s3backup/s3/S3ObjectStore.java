@@ -8,7 +8,6 @@ import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
 import dev.s3backup.core.store.StoreException;
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -19,10 +18,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -42,7 +43,8 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * the server verifies (400 BadDigest on mismatch) and which stops the SDK from computing a
  * checksum of its own. get/getRange are GetObject (with {@code Range}); head is HeadObject; list
  * is ListObjectsV2; delete is DeleteObjects in quiet batches of 1,000. Retries are the SDK's
- * standard strategy, configured in {@link S3ObjectStores}.
+ * standard strategy, configured in {@link S3ObjectStores}; a GET body cut off after the SDK has
+ * handed it over is resumed here with a ranged GET, see {@link ResumingBody}.
  */
 final class S3ObjectStore implements ObjectStore {
 
@@ -56,8 +58,10 @@ final class S3ObjectStore implements ObjectStore {
     private final String prefix;
     private final String description;
     private final S3Errors errors;
+    private final RetryCounter retries;
 
-    S3ObjectStore(S3Client s3, SdkAutoCloseable ownedCredentials, S3Options options, String endpointForMessages) {
+    S3ObjectStore(S3Client s3, SdkAutoCloseable ownedCredentials, S3Options options, String endpointForMessages,
+                  RetryCounter retries) {
         this.s3 = s3;
         this.ownedCredentials = ownedCredentials;
         this.options = options;
@@ -65,6 +69,7 @@ final class S3ObjectStore implements ObjectStore {
         this.prefix = options.prefix();
         this.description = options.location() + (endpointForMessages == null ? "" : " at " + endpointForMessages);
         this.errors = new S3Errors(bucket, options.secretAccessKey());
+        this.retries = retries;
     }
 
     @Override
@@ -131,7 +136,7 @@ final class S3ObjectStore implements ObjectStore {
         ObjectKeys.requireValidKey(key);
         String fullKey = prefix + key;
         try {
-            return new MappedInputStream(s3.getObject(b -> b.bucket(bucket).key(fullKey)), url(fullKey));
+            return openBody(fullKey, 0, -1);
         } catch (SdkException e) {
             throw errors.map("read", url(fullKey), e);
         }
@@ -158,9 +163,8 @@ final class S3ObjectStore implements ObjectStore {
             return InputStream.nullInputStream();
         }
         long last = offset + length - 1 < offset ? Long.MAX_VALUE : offset + length - 1;
-        String range = "bytes=" + offset + "-" + last;
         try {
-            return new MappedInputStream(s3.getObject(b -> b.bucket(bucket).key(fullKey).range(range)), url(fullKey));
+            return openBody(fullKey, offset, last);
         } catch (S3Exception e) {
             if (e.statusCode() == 416) {
                 return InputStream.nullInputStream();
@@ -275,6 +279,11 @@ final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public long retries() {
+        return retries.total();
+    }
+
+    @Override
     public void close() {
         s3.close();
         if (ownedCredentials != null) {
@@ -287,35 +296,119 @@ final class S3ObjectStore implements ObjectStore {
         return "S3ObjectStore[" + description + "]";
     }
 
+    /** Sends the first GET (bytes {@code offset..last}, or all with -1); SDK exceptions are the caller's to map. */
+    private InputStream openBody(String fullKey, long offset, long last) {
+        ResponseInputStream<GetObjectResponse> response = s3.getObject(r -> {
+            r.bucket(bucket).key(fullKey);
+            if (last >= 0) {
+                r.range("bytes=" + offset + "-" + last);
+            }
+        });
+        return new ResumingBody(fullKey, offset, last, response);
+    }
+
     private String url(String fullKey) {
         return "s3://" + bucket + "/" + fullKey;
     }
 
-    /** Reports SDK failures during reading (a response checksum mismatch) as {@link StoreException}s. */
-    private final class MappedInputStream extends FilterInputStream {
-        private final String target;
+    /**
+     * A GET's body that survives being cut off: when the connection closes early, resets or times
+     * out mid-body (the SDK has returned by then and cannot retry), the rest is fetched again with
+     * a ranged GET conditional on the first response's ETag, up to {@code maxAttempts - 1} times per
+     * body. Each re-fetch is counted as a retry; the re-fetch itself goes through the SDK's retry
+     * strategy. When the attempts are spent, or the object changed, reading fails with a
+     * {@link StoreException} of kind IO: never a silently short body. SDK failures while reading
+     * (a response checksum mismatch) are mapped to {@link StoreException}s too.
+     */
+    private final class ResumingBody extends InputStream {
+        private final String fullKey;
+        /** Inclusive last byte wanted, or -1 for the end of the object. */
+        private final long last;
+        private final String etag;
+        private ResponseInputStream<GetObjectResponse> in;
+        private long position;
+        /** Exclusive end of the current response's bytes, or -1 when the server did not say. */
+        private long end;
+        private int refetches;
 
-        MappedInputStream(InputStream in, String target) {
-            super(in);
-            this.target = target;
+        private ResumingBody(String fullKey, long position, long last, ResponseInputStream<GetObjectResponse> in) {
+            this.fullKey = fullKey;
+            this.position = position;
+            this.last = last;
+            this.etag = in.response().eTag();
+            use(in);
+        }
+
+        private void use(ResponseInputStream<GetObjectResponse> response) {
+            in = response;
+            Long length = response.response().contentLength();
+            end = length == null ? -1 : position + length;
         }
 
         @Override
         public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (SdkException e) {
-                throw errors.map("read", target, e);
-            }
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (SdkException e) {
-                throw errors.map("read", target, e);
+            if (len == 0) {
+                return 0;
             }
+            while (true) {
+                int n;
+                try {
+                    n = in.read(b, off, len);
+                } catch (SdkException e) {
+                    throw errors.map("read", url(fullKey), e);
+                } catch (IOException e) {
+                    refetch(e.toString());
+                    continue;
+                }
+                if (n > 0) {
+                    position += n;
+                    return n;
+                }
+                if (n < 0 && end >= 0 && position < end) {
+                    refetch("the body ended after " + position + " of " + end + " bytes");
+                    continue;
+                }
+                return n;
+            }
+        }
+
+        private void refetch(String why) {
+            in.abort();
+            if (refetches >= options.maxAttempts() - 1) {
+                throw new StoreException(StoreException.Kind.IO, "Cannot read " + url(fullKey) + ": " + why
+                        + " (the body was cut off " + (refetches + 1) + " times; giving up)");
+            }
+            refetches++;
+            retries.countRefetch();
+            String range = "bytes=" + position + "-" + (last < 0 ? "" : String.valueOf(last));
+            try {
+                use(s3.getObject(r -> {
+                    r.bucket(bucket).key(fullKey).range(range);
+                    if (etag != null) {
+                        r.ifMatch(etag);
+                    }
+                }));
+            } catch (S3Exception e) {
+                if (e.statusCode() == 412) {
+                    throw new StoreException(StoreException.Kind.IO, "Cannot read " + url(fullKey)
+                            + ": the object changed while it was being read", e);
+                }
+                throw errors.map("read", url(fullKey), e);
+            } catch (SdkException e) {
+                throw errors.map("read", url(fullKey), e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 }

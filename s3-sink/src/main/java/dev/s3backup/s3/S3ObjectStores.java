@@ -59,7 +59,8 @@ public final class S3ObjectStores {
     /** {@link #open(S3Options)} with the environment and extra SDK interceptors given, for tests. */
     static ObjectStore open(S3Options options, Map<String, String> env, List<ExecutionInterceptor> interceptors) {
         Client client = Client.build(options, env, interceptors);
-        S3ObjectStore store = new S3ObjectStore(client.s3, client.ownedCredentials, options, client.endpointLabel());
+        S3ObjectStore store = new S3ObjectStore(client.s3, client.ownedCredentials, options, client.endpointLabel(),
+                client.retries);
         if (options.checkBucketOnOpen()) {
             try {
                 checkBucket(client);
@@ -137,14 +138,17 @@ public final class S3ObjectStores {
         final URI endpoint;
         final String region;
         final S3Errors errors;
+        final RetryCounter retries;
 
-        private Client(S3Options options, S3Client s3, SdkAutoCloseable ownedCredentials, URI endpoint, String region) {
+        private Client(S3Options options, S3Client s3, SdkAutoCloseable ownedCredentials, URI endpoint, String region,
+                       RetryCounter retries) {
             this.options = options;
             this.s3 = s3;
             this.ownedCredentials = ownedCredentials;
             this.endpoint = endpoint;
             this.region = region;
             this.errors = new S3Errors(options.bucket(), options.secretAccessKey());
+            this.retries = retries;
         }
 
         String endpointLabel() {
@@ -185,14 +189,18 @@ public final class S3ObjectStores {
                 source = "the default credential chain";
             }
 
+            // The standard strategy retries throttling (503 SlowDown), 5xx, I/O errors (connection reset,
+            // a body cut short before the SDK returned) and timeouts, with exponential backoff and full jitter.
             RetryStrategy retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                     .maxAttempts(options.maxAttempts())
                     // S3 answers concurrent conditional writes of one key with 409 and asks for a retry.
                     .retryOnException(Client::isConditionalConflict)
                     .build();
 
+            RetryCounter retries = new RetryCounter();
             S3ClientBuilder builder = S3Client.builder()
-                    .httpClientBuilder(HttpClients.builder(HttpClients.fromEnvironment(env), options.maxConnections()))
+                    .httpClientBuilder(HttpClients.builder(HttpClients.fromEnvironment(env), options.maxConnections(),
+                            options.socketTimeout()))
                     .region(Region.of(region))
                     .credentialsProvider(new LabelledCredentials(credentials, source))
                     .forcePathStyle(options.pathStyle())
@@ -202,6 +210,7 @@ public final class S3ObjectStores {
                             ? ResponseChecksumValidation.WHEN_REQUIRED : ResponseChecksumValidation.WHEN_SUPPORTED)
                     .overrideConfiguration(c -> {
                         c.retryStrategy(retry);
+                        c.addMetricPublisher(retries);
                         if (options.apiCallTimeout() != null) {
                             c.apiCallTimeout(options.apiCallTimeout());
                         }
@@ -232,7 +241,7 @@ public final class S3ObjectStores {
                 }
                 throw e;
             }
-            return new Client(options, s3, owned, endpoint, region);
+            return new Client(options, s3, owned, endpoint, region, retries);
         }
 
         private static boolean isConditionalConflict(Throwable t) {

@@ -35,7 +35,11 @@ import java.util.Set;
  * @param kmsKeyId the KMS key for {@link Encryption#KMS}; null uses the account's aws/s3 key
  * @param maxConnections the HTTP connection pool size; set it at least to the upload parallelism
  * @param apiCallTimeout the limit for one operation including retries, or null for none
- * @param apiCallAttemptTimeout the limit for one HTTP attempt, or null for none
+ * @param apiCallAttemptTimeout the limit for one HTTP attempt, or null for none (a slow but moving
+ *     upload of a large chunk must not be cut off, so there is none by default)
+ * @param socketTimeout how long an attempt may wait for the next byte from the server (response
+ *     headers or body) before it fails as a timeout and is retried; a stalled server costs this
+ *     long per attempt
  * @param maxAttempts attempts per request, first included, made by the SDK's standard retry
  *     strategy (exponential backoff with jitter)
  * @param listPageSize keys per listing page, 1 to 1,000
@@ -57,6 +61,7 @@ public record S3Options(
         int maxConnections,
         Duration apiCallTimeout,
         Duration apiCallAttemptTimeout,
+        Duration socketTimeout,
         int maxAttempts,
         int listPageSize,
         boolean checkBucketOnOpen) {
@@ -84,6 +89,8 @@ public record S3Options(
 
     public static final int DEFAULT_MAX_CONNECTIONS = 64;
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    /** The SDK's own default, stated here so the documentation has one place to point at. */
+    public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
     public static final int MAX_LIST_PAGE_SIZE = 1000;
 
     private static final Set<String> UNREADABLE_CLASSES = Set.of("GLACIER", "DEEP_ARCHIVE");
@@ -129,6 +136,8 @@ public record S3Options(
         }
         requirePositive("apiCallTimeout", apiCallTimeout);
         requirePositive("apiCallAttemptTimeout", apiCallAttemptTimeout);
+        Objects.requireNonNull(socketTimeout, "socketTimeout");
+        requirePositive("socketTimeout", socketTimeout);
     }
 
     public String bucket() {
@@ -164,6 +173,7 @@ public record S3Options(
         b.maxConnections = maxConnections;
         b.apiCallTimeout = apiCallTimeout;
         b.apiCallAttemptTimeout = apiCallAttemptTimeout;
+        b.socketTimeout = socketTimeout;
         b.maxAttempts = maxAttempts;
         b.listPageSize = listPageSize;
         b.checkBucketOnOpen = checkBucketOnOpen;
@@ -188,6 +198,7 @@ public record S3Options(
                 + ", maxAttempts=" + maxAttempts
                 + (apiCallTimeout == null ? "" : ", apiCallTimeout=" + apiCallTimeout)
                 + (apiCallAttemptTimeout == null ? "" : ", apiCallAttemptTimeout=" + apiCallAttemptTimeout)
+                + ", socketTimeout=" + socketTimeout
                 + ", listPageSize=" + listPageSize
                 + "]";
     }
@@ -214,6 +225,7 @@ public record S3Options(
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Duration apiCallTimeout;
         private Duration apiCallAttemptTimeout;
+        private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private int listPageSize = MAX_LIST_PAGE_SIZE;
         private boolean checkBucketOnOpen = true;
@@ -317,6 +329,11 @@ public record S3Options(
             return this;
         }
 
+        public Builder socketTimeout(Duration socketTimeout) {
+            this.socketTimeout = socketTimeout;
+            return this;
+        }
+
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
             return this;
@@ -335,7 +352,7 @@ public record S3Options(
         public S3Options build() {
             return new S3Options(location, endpoint, region, pathStyle, profile, accessKeyId, secretAccessKey,
                     checksumPolicy, storageClass, encryption, kmsKeyId, maxConnections, apiCallTimeout,
-                    apiCallAttemptTimeout, maxAttempts, listPageSize, checkBucketOnOpen);
+                    apiCallAttemptTimeout, socketTimeout, maxAttempts, listPageSize, checkBucketOnOpen);
         }
     }
 }

@@ -28,7 +28,7 @@ class HttpClientsTest {
     @Test
     void buildsTheClientsThisClasspathHas() {
         for (HttpClients.Kind kind : new HttpClients.Kind[] {HttpClients.Kind.APACHE, HttpClients.Kind.URL_CONNECTION}) {
-            try (SdkHttpClient client = HttpClients.builder(kind, 4).build()) {
+            try (SdkHttpClient client = HttpClients.builder(kind, 4, S3Options.DEFAULT_SOCKET_TIMEOUT).build()) {
                 assertThat(client.clientName()).as(kind.name()).isNotBlank();
             }
         }

@@ -4,19 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.ObjectStore.PutOutcome;
 import dev.s3backup.core.store.Payload;
 import dev.s3backup.core.store.StoreException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,19 +39,52 @@ class S3RetryTest {
     }
 
     private ObjectStore storeAnswering(int maxAttempts, Function<String, Answer> script) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", exchange -> {
+        return storeHandling(maxAttempts, S3Options.DEFAULT_SOCKET_TIMEOUT, exchange -> {
             exchange.getRequestBody().readAllBytes();
             String request = exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
             requests.add(request);
             Answer answer = script.apply(request + "#" + requests.stream().filter(request::equals).count());
             respond(exchange, answer);
         });
+    }
+
+    private ObjectStore storeHandling(int maxAttempts, Duration socketTimeout, HttpHandler handler) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/", handler);
         server.start();
         S3Options options = S3Options.builder().bucket("b").endpoint("http://127.0.0.1:" + server.getAddress().getPort())
                 .region("us-east-1").pathStyle(true).credentials("test-access", "test-secret-key").maxAttempts(maxAttempts)
-                .checkBucketOnOpen(false).build();
+                .socketTimeout(socketTimeout).checkBucketOnOpen(false).build();
         return S3ObjectStores.open(options, Map.of(), List.of());
+    }
+
+    /**
+     * Answers GETs of a 1,000-byte object: each answer declares the length of the range asked
+     * for but sends only {@code cut} bytes of it (all of it when {@code cut} is negative).
+     */
+    private static HttpHandler objectCutAt(List<String> ranges, java.util.function.IntUnaryOperator cutForAttempt) {
+        byte[] object = new byte[1000];
+        new java.util.Random(7).nextBytes(object);
+        return exchange -> {
+            String range = exchange.getRequestHeaders().getFirst("Range");
+            String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
+            ranges.add(range + " if-match " + ifMatch);
+            int from = 0;
+            if (range != null) {
+                from = Integer.parseInt(range.substring("bytes=".length(), range.indexOf('-')));
+            }
+            int length = object.length - from;
+            exchange.getResponseHeaders().add("ETag", "\"e1\"");
+            exchange.getResponseHeaders().add("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT");
+            exchange.sendResponseHeaders(range == null ? 200 : 206, length);
+            int cut = cutForAttempt.applyAsInt(ranges.size());
+            OutputStream out = exchange.getResponseBody();
+            out.write(object, from, cut < 0 ? length : Math.min(cut, length));
+            out.flush();
+            // Closing short of the declared length makes the server drop the connection.
+            exchange.close();
+        };
     }
 
     private static void respond(HttpExchange exchange, Answer answer) throws IOException {
@@ -119,8 +156,81 @@ class S3RetryTest {
         try (ObjectStore store = storeAnswering(3, r -> r.endsWith("#1") ? new Answer(500, "InternalError")
                 : new Answer(200, null))) {
             assertThat(store.putIfAbsent("k", Payload.of(new byte[] {1}))).isEqualTo(PutOutcome.CREATED);
+            assertThat(store.retries()).isEqualTo(1);
         }
         assertThat(requests).hasSize(2);
+    }
+
+    @Test
+    void slowDownIsRetriedAndEveryRetryIsCounted() throws IOException {
+        try (ObjectStore store = storeAnswering(4, r -> r.equals("HEAD /b/k#3") ? new Answer(200, null)
+                : new Answer(503, "SlowDown"))) {
+            assertThat(store.head("k")).isPresent();
+            assertThat(store.retries()).isEqualTo(2);
+            assertThatThrownBy(() -> store.get("other")).isInstanceOf(StoreException.class)
+                    .hasMessageStartingWith("Cannot read s3://b/other: SlowDown, HTTP 503");
+            assertThat(store.retries()).as("3 more retries of the 4 attempts of the failed GET").isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aStalledServerTimesOutAndTheRequestIsRetried() throws IOException {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (ObjectStore store = storeHandling(3, Duration.ofMillis(300), exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            seen.add(exchange.getRequestMethod());
+            if (seen.size() == 1) {
+                sleep(3000);
+            }
+            respond(exchange, new Answer(200, null));
+        })) {
+            long start = System.nanoTime();
+            assertThat(store.head("k")).isPresent();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+            assertThat(store.retries()).isEqualTo(1);
+        }
+        assertThat(seen).hasSize(2);
+    }
+
+    @Test
+    void aBodyCutOffMidStreamIsResumedWithARangedGet() throws IOException {
+        List<String> ranges = new CopyOnWriteArrayList<>();
+        byte[] whole;
+        try (ObjectStore store = storeHandling(3, S3Options.DEFAULT_SOCKET_TIMEOUT,
+                objectCutAt(ranges, attempt -> attempt == 1 ? 300 : -1))) {
+            try (InputStream in = store.get("k")) {
+                whole = in.readAllBytes();
+            }
+            assertThat(store.retries()).isEqualTo(1);
+        }
+        byte[] expected = new byte[1000];
+        new java.util.Random(7).nextBytes(expected);
+        assertThat(whole).isEqualTo(expected);
+        assertThat(ranges).containsExactly("null if-match null", "bytes=300- if-match \"e1\"");
+    }
+
+    @Test
+    void aBodyCutOffAtEveryAttemptFailsAsIoNeverShort() throws IOException {
+        List<String> ranges = new CopyOnWriteArrayList<>();
+        try (ObjectStore store = storeHandling(3, S3Options.DEFAULT_SOCKET_TIMEOUT, objectCutAt(ranges, attempt -> 100))) {
+            InputStream in = store.getRange("k", 200, 500);
+            assertThatThrownBy(in::readAllBytes)
+                    .isInstanceOfSatisfying(StoreException.class,
+                            e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.IO))
+                    .hasMessageContaining("Cannot read s3://b/k")
+                    .hasMessageContaining("cut off 3 times");
+            in.close();
+        }
+        assertThat(ranges).hasSize(3);
+        assertThat(ranges.get(1)).startsWith("bytes=300-699");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -81,6 +81,11 @@ public final class ThrottledObjectStore implements ObjectStore {
     }
 
     @Override
+    public long retries() {
+        return store.retries();
+    }
+
+    @Override
     public void close() {
         store.close();
     }

@@ -62,6 +62,11 @@ final class CountingObjectStore implements ObjectStore {
     }
 
     @Override
+    public long retries() {
+        return store.retries();
+    }
+
+    @Override
     public void close() {
         store.close();
     }

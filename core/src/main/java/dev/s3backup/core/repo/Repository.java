@@ -40,7 +40,7 @@ public final class Repository implements AutoCloseable {
 
     /** Creates a new repository; refuses a location that already holds one. */
     public static Repository init(ObjectStore store, int chunkSize) {
-        RequestCounts requests = new RequestCounts();
+        RequestCounts requests = new RequestCounts(store::retries);
         ObjectStore counted = new CountingObjectStore(store, requests);
         RepositoryConfig config = RepositoryConfig.create(chunkSize);
         if (counted.putIfAbsent(RepositoryLayout.CONFIG, Payload.of(config.encode())) == ObjectStore.PutOutcome.ALREADY_EXISTED) {
@@ -52,7 +52,7 @@ public final class Repository implements AutoCloseable {
 
     /** Opens an existing repository; a location without one is NOT_FOUND with a hint to run init. */
     public static Repository open(ObjectStore store) {
-        RequestCounts requests = new RequestCounts();
+        RequestCounts requests = new RequestCounts(store::retries);
         ObjectStore counted = new CountingObjectStore(store, requests);
         byte[] bytes;
         try (InputStream in = counted.get(RepositoryLayout.CONFIG)) {

@@ -294,5 +294,10 @@ public final class BackupSet {
         public String describe() {
             return store.describe();
         }
+
+        @Override
+        public long retries() {
+            return store.retries();
+        }
     }
 }

@@ -63,6 +63,15 @@ public interface ObjectStore extends AutoCloseable {
     /** A short description of the location for messages, never containing credentials. */
     String describe();
 
+    /**
+     * Requests this store has repeated after a transient failure (a 5xx, a throttling answer, a
+     * reset connection, a timeout, a body cut short) since it was opened; 0 for a store that never
+     * retries. Wrappers pass on the count of the store they wrap.
+     */
+    default long retries() {
+        return 0;
+    }
+
     @Override
     default void close() {
     }
