@@ -34,7 +34,7 @@ class FaultProxyTest {
         server.createBucket("faults");
         Random random = new Random(42);
         List<byte[]> objects = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 24; i++) {
             byte[] data = new byte[1 + random.nextInt(i % 4 == 0 ? 300_000 : 2_000)];
             random.nextBytes(data);
             objects.add(data);

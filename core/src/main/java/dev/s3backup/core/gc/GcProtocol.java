@@ -4,6 +4,7 @@ import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.core.store.OwnWrite;
 import dev.s3backup.core.store.Payload;
 import dev.s3backup.core.store.StoreException;
 import dev.s3backup.manifest.ChunkRef;
@@ -103,7 +104,9 @@ public final class GcProtocol {
      * {@code key}, which must not exist.
      */
     static Instant writeMarker(ObjectStore store, String key, String content) {
-        if (store.putIfAbsent(key, Payload.of(content.getBytes(StandardCharsets.UTF_8))) == ObjectStore.PutOutcome.ALREADY_EXISTED) {
+        Payload marker = Payload.of(content.getBytes(StandardCharsets.UTF_8));
+        // A lost answer makes the retry find the marker it wrote itself: that is not a collision.
+        if (store.putIfAbsent(key, marker) == ObjectStore.PutOutcome.ALREADY_EXISTED && !OwnWrite.landed(store, key, marker)) {
             throw new BackupException(Reason.IO, "Cannot write " + key + ": it already exists (random id collision)");
         }
         return lastModified(store, key);

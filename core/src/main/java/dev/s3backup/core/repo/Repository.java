@@ -4,6 +4,7 @@ import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
+import dev.s3backup.core.store.OwnWrite;
 import dev.s3backup.core.store.Payload;
 import dev.s3backup.core.store.StoreException;
 import dev.s3backup.manifest.BackupId;
@@ -154,10 +155,15 @@ public final class Repository implements AutoCloseable {
         }
     }
 
-    /** Commits a backup: its manifest is created once, never replaced. */
+    /**
+     * Commits a backup: its manifest is created once, never replaced. A manifest already stored
+     * with these exact bytes is this commit's own retried write, not a conflict.
+     */
     public void commitManifest(String id, Path manifestFile) {
-        if (store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.ofFile(manifestFile, null))
-                == ObjectStore.PutOutcome.ALREADY_EXISTED) {
+        String key = RepositoryLayout.manifestKey(id);
+        Payload manifest = Payload.ofFile(manifestFile, null);
+        if (store.putIfAbsent(key, manifest) == ObjectStore.PutOutcome.ALREADY_EXISTED
+                && !OwnWrite.landed(store, key, manifest)) {
             throw new BackupException(Reason.IO, "Cannot commit backup " + id + ": a backup with this id already exists");
         }
     }

@@ -114,7 +114,8 @@ class RepositoryTest {
         assertThat(repo.listBackupIds()).containsExactly(older, newer);
         assertThat(repo.resolve(Repository.LATEST)).isEqualTo(newer);
         assertThat(repo.resolve(older)).isEqualTo(older);
-        assertThatThrownBy(() -> repo.commitManifest(older, body)).isInstanceOf(BackupException.class)
+        Path other = Files.writeString(dir.resolve("other"), "another backup's manifest");
+        assertThatThrownBy(() -> repo.commitManifest(older, other)).isInstanceOf(BackupException.class)
                 .hasMessageContaining("already exists");
     }
 
@@ -141,5 +142,22 @@ class RepositoryTest {
         repo.listBackupIds();
         assertThat(repo.requests().snapshot().list()).isEqualTo(1);
         assertThat(repo.requests().snapshot().put()).isZero();
+    }
+
+    @Test
+    void aCommitWhoseFirstAttemptLandedUnseenSucceedsButAnotherBackupsManifestIsAConflict() throws Exception {
+        ObjectStore store = new InMemoryObjectStore();
+        Repository repo = Repository.init(store, RepositoryConfig.MIN_CHUNK_SIZE);
+        Path manifest = Files.write(dir.resolve("m"), new byte[] {1, 2, 3});
+        String id = BackupId.generate(Instant.parse("2024-01-01T00:00:00Z"), new SplittableRandom(1));
+        // As when the connection dropped after the server stored it: the retry finds it there.
+        store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.of(new byte[] {1, 2, 3}));
+
+        repo.commitManifest(id, manifest);
+
+        Files.write(manifest, new byte[] {1, 2, 4});
+        assertThatThrownBy(() -> repo.commitManifest(id, manifest))
+                .isInstanceOfSatisfying(BackupException.class, e -> assertThat(e.reason()).isEqualTo(Reason.IO))
+                .hasMessageContaining("already exists");
     }
 }
