@@ -57,11 +57,11 @@ class CliTest {
         assertThat(first.exitCode()).as(first.toString()).isZero();
         long expected = 300_000 + "MANIFEST-000001\n".length() + "coordinator state".length();
         // the SST has a chunk of its own; CURRENT and coordinator.bin share one pack
-        assertThat(first.out()).contains("\"bytesUploaded\":" + expected, "\"chunksNew\":2");
+        assertThat(first.out()).contains("\"bytesUploaded\":" + expected, "\"chunksNew\":2", "\"retries\":0");
         CliRun second = CliRun.of("push", "-r", repo, data.resolve("node1").toString(),
                 data.resolve("coordinator.bin").toString());
         assertThat(second.exitCode()).as(second.toString()).isZero();
-        assertThat(second.out()).contains("bytes uploaded: 0 B", "0 new, 3 reused", "requests:");
+        assertThat(second.out()).contains("bytes uploaded: 0 B", "0 new, 3 reused", "requests:", "; retries: 0");
 
         Path target = dir.resolve("restored");
         CliRun restore = CliRun.of("restore", "-r", repo, "--manifest", "latest", "--target", target.toString());

@@ -52,6 +52,7 @@ class FaultInjectionTest {
         assertThat(tally.lostOrCorruptRestores).isZero();
         assertThat(tally.manifestsWithMissingChunks).isZero();
         assertThat(tally.badFailures).isZero();
+        assertThat(tally.retriesReported).as("retries appear in the summaries").isPositive();
         assertThat(tally.restoresCompared).isPositive();
         assertThat(tally.backupsCheckedAtEnd).isPositive();
     }
