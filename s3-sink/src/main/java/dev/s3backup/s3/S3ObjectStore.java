@@ -330,6 +330,7 @@ final class S3ObjectStore implements ObjectStore {
         /** Exclusive end of the current response's bytes, or -1 when the server did not say. */
         private long end;
         private int refetches;
+        private final byte[] one = new byte[1];
 
         private ResumingBody(String fullKey, long position, long last, ResponseInputStream<GetObjectResponse> in) {
             this.fullKey = fullKey;
@@ -347,7 +348,6 @@ final class S3ObjectStore implements ObjectStore {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
             int n = read(one, 0, 1);
             return n < 0 ? -1 : one[0] & 0xff;
         }
