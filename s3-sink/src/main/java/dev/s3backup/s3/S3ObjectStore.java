@@ -331,6 +331,7 @@ final class S3ObjectStore implements ObjectStore {
         private long end;
         private int refetches;
         private final byte[] one = new byte[1];
+        private boolean finished;
 
         private ResumingBody(String fullKey, long position, long last, ResponseInputStream<GetObjectResponse> in) {
             this.fullKey = fullKey;
@@ -375,6 +376,7 @@ final class S3ObjectStore implements ObjectStore {
                     refetch("the body ended after " + position + " of " + end + " bytes");
                     continue;
                 }
+                finished = n < 0;
                 return n;
             }
         }
@@ -406,9 +408,21 @@ final class S3ObjectStore implements ObjectStore {
             }
         }
 
+        /**
+         * Drops the connection when bytes are left unread (a header read from a large object
+         * must not download the rest), and never fails: an error while discarding the unread
+         * rest, such as that rest being cut off, loses nothing the caller read.
+         */
         @Override
-        public void close() throws IOException {
-            in.close();
+        public void close() {
+            if (end >= 0 ? position < end : !finished) {
+                in.abort();
+            }
+            try {
+                in.close();
+            } catch (IOException | SdkException e) {
+                // only unread bytes were at stake
+            }
         }
     }
 }

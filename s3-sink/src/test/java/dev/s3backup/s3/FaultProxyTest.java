@@ -78,8 +78,10 @@ class FaultProxyTest {
             System.out.printf("FaultProxyTest: %d operations, %d failed cleanly, %d requests, %d retries, faults %s%n",
                     operations, failures, proxy.requests(), store.retries(), injected);
             assertThat(injected.values()).as("every kind injected: %s", injected).allMatch(n -> n > 0);
-            assertThat(store.retries()).isGreaterThanOrEqualTo(injected.values().stream().mapToLong(Long::longValue).sum()
-                    - failures * 5L);
+            long faults = injected.values().stream().mapToLong(Long::longValue).sum();
+            // Nearly every fault costs one retry; the HTTP client may resend a request on a pooled
+            // connection found closed below the SDK, which the SDK does not count.
+            assertThat(store.retries()).isGreaterThanOrEqualTo(faults - faults / 10 - failures * 5L);
             assertThat(failures).as("5 attempts make a failure rare").isLessThan(operations / 10);
             assertThat(listed).isLessThanOrEqualTo(objects.size()).isGreaterThanOrEqualTo(objects.size() - failures);
         }

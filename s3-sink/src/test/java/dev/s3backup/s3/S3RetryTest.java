@@ -17,6 +17,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -223,6 +224,21 @@ class S3RetryTest {
         }
         assertThat(ranges).hasSize(3);
         assertThat(ranges.get(1)).startsWith("bytes=300-699");
+    }
+
+    @Test
+    void closingAfterReadingAPrefixDoesNotFailWhenTheUnreadRestIsCutOff() throws IOException {
+        List<String> ranges = new CopyOnWriteArrayList<>();
+        try (ObjectStore store = storeHandling(3, S3Options.DEFAULT_SOCKET_TIMEOUT, objectCutAt(ranges, attempt -> 600))) {
+            InputStream in = store.get("k");
+            byte[] header = in.readNBytes(100);
+            in.close();
+            byte[] expected = new byte[1000];
+            new java.util.Random(7).nextBytes(expected);
+            assertThat(header).isEqualTo(Arrays.copyOf(expected, 100));
+            assertThat(store.retries()).as("the unread rest is not fetched again").isZero();
+        }
+        assertThat(ranges).hasSize(1);
     }
 
     private static void sleep(long millis) {

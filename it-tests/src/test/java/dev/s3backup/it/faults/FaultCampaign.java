@@ -275,7 +275,8 @@ final class FaultCampaign {
 
     /** Whether a failed run failed cleanly (counted either way). */
     private boolean clean(Run run, String command) {
-        boolean clean = run.exitCode == ExitCodes.IO && run.err.contains("s3backup: error: Cannot")
+        // Exit 5 is "a re-run may succeed"; verify names the chunks it could not read.
+        boolean clean = run.exitCode == ExitCodes.IO && run.err.startsWith("s3backup: error: ")
                 && !run.err.contains("Exception:") && !run.err.contains("\tat ");
         if (clean) {
             tally.cleanFailures++;
