@@ -46,7 +46,15 @@ final class LeaseSession implements PushGuard.Session {
         this.pushId = HexFormat.of().formatHex(random);
         this.startNanos = System.nanoTime();
         String first = leaseKey(0);
-        this.leaseTime = GcProtocol.writeMarker(store, first, leaseContent());
+        try {
+            this.leaseTime = GcProtocol.writeMarker(store, first, leaseContent());
+        } catch (BackupException e) {
+            // A lease that vanished between its PUT and its LIST was removed by a gc that took it
+            // for expired (or the store is not read-after-write consistent): nothing is uploaded
+            // yet, so the push stops cleanly and a re-run starts over.
+            throw new BackupException(e.reason(), e.getMessage() + "; if a concurrent gc removed the lease,"
+                    + " nothing was uploaded: run the push again", e);
+        }
         written.add(first);
         refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "s3backup-lease");

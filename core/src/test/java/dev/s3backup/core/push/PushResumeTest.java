@@ -88,20 +88,24 @@ class PushResumeTest {
         assertThatThrownBy(() -> push(failingAfter(17), Duration.ofHours(1))).isInstanceOf(StoreException.class);
         Set<String> stored = chunkKeys();
         assertThat(stored).hasSize(17);
+        // The push stops at the first failed PUT; a chunk the other upload thread had just stored
+        // may miss the journal (it is then sent again and answered "already exists").
+        int journalled = ResumeJournal.open(journalFile(), repositoryId(), w -> { }).previous().size();
+        assertThat(journalled).isBetween(17 - 2, 17);
         int total = FILES * 4;
         memory.resetRequests();
 
         PushResult rerun = push(memory, Duration.ofHours(1));
 
-        assertThat(rerun.chunksResumed()).isEqualTo(17);
+        assertThat(rerun.chunksResumed()).isEqualTo(journalled);
         assertThat(rerun.chunksNew()).isEqualTo(total - 17);
         long missingBytes = (long) FILES * FILE_SIZE - stored.stream().mapToLong(k -> memory.content(k).length).sum();
         assertThat(rerun.bytesUploaded()).isEqualTo(missingBytes);
-        // chunk PUTs only for the missing ones; the rest is the lease, pending and manifest
-        assertThat(rerun.requests().put()).isEqualTo(total - 17 + 3);
-        // confirming 17 chunks spread over 256 prefixes: a HEAD each, or a LIST for a prefix with two
-        // (the other 3 LISTs find the parent and the gc intents)
-        assertThat(rerun.requests().head() + rerun.requests().list() - 3).isBetween(1L, 17L);
+        // chunk PUTs only for the missing and unjournalled ones; the rest is the lease, pending and manifest
+        assertThat(rerun.requests().put()).isEqualTo(total - journalled + 3);
+        // confirming the journalled chunks spread over 256 prefixes: a HEAD each, or a LIST for a prefix
+        // with two (the other 3 LISTs find the parent and the gc intents)
+        assertThat(rerun.requests().head() + rerun.requests().list() - 3).isBetween(1L, (long) journalled);
         assertThat(ResumeJournal.open(journalFile(), repositoryId(), w -> { }).previous())
                 .as("a commit clears the journal").isEmpty();
         Path restored = dir.resolve("restored");
