@@ -127,7 +127,8 @@ public final class GarbageCollector {
         return new GcResult(runId, options.dryRun(), storeNow, cutoff, roots, live, referenced.size(), sweep.listed,
                 sweep.candidates, sweep.candidateBytes, sweep.spared, sweep.deleted, sweep.bytesFreed, sweep.failed,
                 unreadable, sweep.stopped, sweep.problem, sweep.foreign, sweep.cleaned,
-                repository.requests().snapshot(), Duration.ofNanos(System.nanoTime() - startNanos));
+                repository.requests().snapshot(), Duration.ofNanos(System.nanoTime() - startNanos),
+                sweep.locked, sweep.lockedUntil);
     }
 
     /** Mutable tallies of one run. */
@@ -140,6 +141,8 @@ public final class GarbageCollector {
         long bytesFreed;
         long foreign;
         long cleaned;
+        long locked;
+        Instant lockedUntil;
         String stopped;
         Reason problem;
         final Map<String, String> failed = new LinkedHashMap<>();
@@ -355,7 +358,14 @@ public final class GarbageCollector {
             }
             for (String key : batch) {
                 String reason = r.failed().get(key);
-                if (reason == null) {
+                Instant lockedUntil = r.locked().get(key);
+                if (lockedUntil != null) {
+                    // Under Object Lock: left in place (no delete marker); a gc after that date collects it.
+                    sweep.locked++;
+                    if (sweep.lockedUntil == null || lockedUntil.isAfter(sweep.lockedUntil)) {
+                        sweep.lockedUntil = lockedUntil;
+                    }
+                } else if (reason == null) {
                     sweep.deleted++;
                     sweep.bytesFreed += sizeOf.get(key);
                 } else {

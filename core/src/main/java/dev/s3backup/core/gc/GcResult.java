@@ -20,12 +20,15 @@ import java.util.Map;
  *     ACCESS_DENIED or IO for deletes that failed; null when complete
  * @param foreign objects under chunks/ that are not chunk keys: never touched
  * @param cleaned protocol objects removed (expired leases, old intents, abandoned pending manifests)
+ * @param locked unreferenced chunks left in place because they are under Object Lock retention
+ *     (no delete marker either); a later gc collects them
+ * @param lockedUntil the latest retain-until among them, or null
  */
 public record GcResult(String runId, boolean dryRun, Instant storeNow, Instant cutoff, int roots, int liveLeases,
                        long chunksReferenced, long chunksListed, long candidates, long candidateBytes, long spared,
                        long deleted, long bytesFreed, Map<String, String> failed, Map<String, String> unreadable,
                        String stopped, dev.s3backup.core.BackupException.Reason problem, long foreign, long cleaned, RequestCounts.Snapshot requests,
-                       Duration duration) {
+                       Duration duration, long locked, Instant lockedUntil) {
     public GcResult {
         failed = Map.copyOf(failed);
         unreadable = Map.copyOf(unreadable);

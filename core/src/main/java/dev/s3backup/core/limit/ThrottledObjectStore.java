@@ -76,6 +76,12 @@ public final class ThrottledObjectStore implements ObjectStore {
     }
 
     @Override
+    public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
+        request();
+        return store.extendRetention(key, retention);
+    }
+
+    @Override
     public String describe() {
         return store.describe();
     }

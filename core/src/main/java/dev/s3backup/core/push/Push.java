@@ -97,6 +97,9 @@ public final class Push {
     private Packer packer;
     private int packBelow = PACK_THRESHOLD;
     private PushGuard guard = PushGuard.leases();
+    private ManifestHeader parentHeader;
+    /** Object Lock of this push; null when the repository has none or on a dry run. */
+    private PushLock lock;
 
     /** Where a small file's bytes are stored: a slice of a pack. */
     private record PackedFile(ChunkRef pack, long offset) {
@@ -178,6 +181,11 @@ public final class Push {
             journal.close();
             throw e;
         }
+        lock = options.dryRun() ? null : PushLock.of(repository, start, parentHeader);
+        Map<String, String> headerProperties = new java.util.TreeMap<>(options.properties());
+        if (lock != null) {
+            headerProperties.putAll(lock.headerProperties());
+        }
         progress.totalFiles.set(files.stream().filter(f -> f.type() == dev.s3backup.manifest.EntryType.FILE).count());
         progress.totalBytes.set(files.stream().mapToLong(SourceFile::size).sum());
 
@@ -185,7 +193,7 @@ public final class Push {
         List<Node> nodes = sources.stream().filter(s -> !s.looseFile())
                 .map(s -> new Node(s.token(), s.path().toAbsolutePath().toString())).toList();
         ManifestHeader header = new ManifestHeader(id, options.name(), start, options.toolVersion(), options.host(),
-                parent, nodes, options.properties());
+                parent, nodes, headerProperties);
 
         Path manifestFile = null;
         ExecutorService readers = Executors.newFixedThreadPool(options.readThreads(), daemon("s3backup-read"));
@@ -214,9 +222,12 @@ public final class Push {
                 awaitPackUploads();
                 totals = writer.finish();
             }
+            if (lock != null) {
+                lockReusedChunks(manifestFile, uploaders);
+            }
             if (!options.dryRun()) {
                 guardSession.beforeCommit(id, manifestFile);
-                repository.commitManifest(id, manifestFile);
+                repository.commitManifest(id, manifestFile, lock == null ? null : lock.forManifest());
                 guardSession.afterCommit(id);
                 journal.clear();
                 checkpoints.stop();
@@ -239,7 +250,8 @@ public final class Push {
         return new PushResult(id, parent, options.dryRun(), totals.files(), totals.directories(), totals.symlinks(),
                 progress.bytesScanned(), progress.bytesUploaded(), chunksNew.sum(), chunksReused.sum(),
                 Duration.ofNanos(System.nanoTime() - startNanos), repository.requests().snapshot(), warnings,
-                filesFromCache.sum(), chunksResumed);
+                filesFromCache.sum(), chunksResumed, lock == null ? 0 : lock.extended(),
+                lock == null ? null : lock.backupUntil());
     }
 
     /**
@@ -298,6 +310,42 @@ public final class Push {
         }
     }
 
+    /**
+     * Before the commit: every chunk the manifest names that this push neither wrote nor saw
+     * locked long enough is extended, so the locked backup never depends on a chunk whose lock
+     * ends first (parallel, as uploads are).
+     */
+    private void lockReusedChunks(Path manifestFile, ExecutorService workers) throws IOException {
+        Sha256Set seen = new Sha256Set();
+        List<CompletableFuture<Void>> batch = new ArrayList<>();
+        try (ManifestReader reader = ManifestCodec.newReader(Files.newInputStream(manifestFile))) {
+            for (Entry e = reader.next(); e != null; e = reader.next()) {
+                for (ChunkRef c : e.chunks()) {
+                    if (!seen.add(c.hash())) {
+                        continue;
+                    }
+                    Sha256 hash = c.hash();
+                    boolean inParent = knownPresent.contains(hash);
+                    batch.add(CompletableFuture.runAsync(() -> lock.ensure(hash, inParent), workers));
+                    if (batch.size() >= 1000) {
+                        joinAll(batch);
+                    }
+                }
+            }
+        }
+        joinAll(batch);
+    }
+
+    private static void joinAll(List<CompletableFuture<Void>> futures) {
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw unwrap(e.getCause());
+        } finally {
+            futures.clear();
+        }
+    }
+
     private void saveHashCache() {
         try {
             hashCache.save();
@@ -321,6 +369,7 @@ public final class Push {
     private Sha256Set chunksOf(String backupId) {
         Sha256Set chunks = new Sha256Set();
         try (ManifestReader reader = repository.openManifest(backupId)) {
+            parentHeader = reader.header();
             for (Entry e = reader.next(); e != null; e = reader.next()) {
                 for (ChunkRef c : e.chunks()) {
                     chunks.add(c.hash());
@@ -509,8 +558,12 @@ public final class Push {
             if (knownPresent.contains(c.hash()) || seenInPush.contains(c.hash())) {
                 continue;
             }
-            if (repository.store().head(RepositoryLayout.chunkKey(c.hash())).isEmpty()) {
+            Optional<dev.s3backup.core.store.ObjectInfo> info = repository.store().head(RepositoryLayout.chunkKey(c.hash()));
+            if (info.isEmpty()) {
                 return false;
+            }
+            if (lock != null && lock.suffices(info.get().retainUntil())) {
+                lock.covered(c.hash());
             }
             if (seenInPush.add(c.hash())) {
                 journal.record(c.hash(), c.length());
@@ -526,8 +579,12 @@ public final class Push {
             if (options.dryRun()) {
                 created = repository.store().head(key).isEmpty();
             } else {
-                created = repository.store().putIfAbsent(key, Payload.of(buffer, 0, length, hash.bytes()))
-                        == PutOutcome.CREATED;
+                Payload payload = Payload.of(buffer, 0, length, hash.bytes())
+                        .withRetention(lock == null ? null : lock.forNewChunk());
+                created = repository.store().putIfAbsent(key, payload) == PutOutcome.CREATED;
+                if (created && lock != null) {
+                    lock.covered(hash);
+                }
                 journal.record(hash, length);
             }
             if (created) {

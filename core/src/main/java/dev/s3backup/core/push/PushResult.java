@@ -16,11 +16,15 @@ import java.util.List;
  * @param warnings files skipped, and why
  * @param filesFromCache files not read because the hash cache knew their content
  * @param chunksResumed chunks an interrupted earlier push had stored, confirmed present and not uploaded again
+ * @param chunksLockExtended reused chunks whose Object Lock retention this push extended (one
+ *     request each)
+ * @param lockedUntil the backup's Object Lock retain-until, or null when it is not locked
  */
 public record PushResult(String backupId, String parentId, boolean dryRun, long files, long directories,
                          long symlinks, long bytesScanned, long bytesUploaded, long chunksNew, long chunksReused,
                          Duration duration, RequestCounts.Snapshot requests, List<String> warnings,
-                         long filesFromCache, long chunksResumed) {
+                         long filesFromCache, long chunksResumed, long chunksLockExtended,
+                         java.time.Instant lockedUntil) {
     public PushResult {
         warnings = List.copyOf(warnings);
     }

@@ -53,7 +53,18 @@ final class CountingObjectStore implements ObjectStore {
     @Override
     public DeleteResult delete(Collection<String> keys) {
         counts.countDelete((keys.size() + DELETE_BATCH - 1) / DELETE_BATCH);
-        return store.delete(keys);
+        DeleteResult result = store.delete(keys);
+        for (int i = 0; i < result.lookups(); i++) {
+            counts.countHead();
+        }
+        return result;
+    }
+
+    /** PutObjectRetention is billed as a PUT-class request. */
+    @Override
+    public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
+        counts.countPut();
+        return store.extendRetention(key, retention);
     }
 
     @Override

@@ -41,9 +41,18 @@ public final class Repository implements AutoCloseable {
 
     /** Creates a new repository; refuses a location that already holds one. */
     public static Repository init(ObjectStore store, int chunkSize) {
+        return init(store, chunkSize, null);
+    }
+
+    /**
+     * Creates a new repository whose backups are locked as {@code objectLock} says (null: not
+     * locked). The caller checks that the store really enforces retention (an S3 bucket with
+     * Object Lock enabled); the config itself is written without retention.
+     */
+    public static Repository init(ObjectStore store, int chunkSize, ObjectLockSettings objectLock) {
         RequestCounts requests = new RequestCounts(store::retries);
         ObjectStore counted = new CountingObjectStore(store, requests);
-        RepositoryConfig config = RepositoryConfig.create(chunkSize);
+        RepositoryConfig config = RepositoryConfig.create(chunkSize, objectLock);
         if (counted.putIfAbsent(RepositoryLayout.CONFIG, Payload.of(config.encode())) == ObjectStore.PutOutcome.ALREADY_EXISTED) {
             throw new BackupException(Reason.INVALID_INPUT,
                     "Cannot init repository " + store.describe() + ": a repository already exists there");
@@ -160,8 +169,13 @@ public final class Repository implements AutoCloseable {
      * with these exact bytes is this commit's own retried write, not a conflict.
      */
     public void commitManifest(String id, Path manifestFile) {
+        commitManifest(id, manifestFile, null);
+    }
+
+    /** Commits a backup whose manifest is created under {@code retention} (null: none). */
+    public void commitManifest(String id, Path manifestFile, dev.s3backup.core.store.Retention retention) {
         String key = RepositoryLayout.manifestKey(id);
-        Payload manifest = Payload.ofFile(manifestFile, null);
+        Payload manifest = Payload.ofFile(manifestFile, null).withRetention(retention);
         if (store.putIfAbsent(key, manifest) == ObjectStore.PutOutcome.ALREADY_EXISTED
                 && !OwnWrite.landed(store, key, manifest)) {
             throw new BackupException(Reason.IO, "Cannot commit backup " + id + ": a backup with this id already exists");

@@ -10,9 +10,17 @@ import java.util.UUID;
 /**
  * The repository's config object: written once by {@code init}, read by every command.
  * Stored as UTF-8 {@code key=value} lines after a first line {@code s3backup-repository}.
+ *
+ * @param objectLock the Object Lock policy, or null for none. A config with one is format version
+ *     {@value #OBJECT_LOCK_FORMAT}, so an s3backup too old to honour the lock refuses the repository
+ *     instead of writing unlocked backups into it
  */
-public record RepositoryConfig(int formatVersion, String repositoryId, String hash, String chunker, int chunkSize) {
-    public static final int CURRENT_FORMAT = 1;
+public record RepositoryConfig(int formatVersion, String repositoryId, String hash, String chunker, int chunkSize,
+                               ObjectLockSettings objectLock) {
+    public static final int CURRENT_FORMAT = 2;
+    /** The format version of a repository without Object Lock (what every older s3backup reads). */
+    public static final int PLAIN_FORMAT = 1;
+    public static final int OBJECT_LOCK_FORMAT = 2;
     public static final int DEFAULT_CHUNK_SIZE = 8 << 20;
     public static final int MIN_CHUNK_SIZE = 64 << 10;
     /** Chunks are single PUTs held in memory while in flight: keep them far below S3's 5 GiB limit. */
@@ -34,10 +42,23 @@ public record RepositoryConfig(int formatVersion, String repositoryId, String ha
             throw new IllegalArgumentException("chunk size must be between " + MIN_CHUNK_SIZE + " and "
                     + MAX_CHUNK_SIZE + " bytes: " + chunkSize);
         }
+        if (objectLock != null && formatVersion < OBJECT_LOCK_FORMAT) {
+            throw new IllegalArgumentException("object lock settings need format version " + OBJECT_LOCK_FORMAT);
+        }
+    }
+
+    public RepositoryConfig(int formatVersion, String repositoryId, String hash, String chunker, int chunkSize) {
+        this(formatVersion, repositoryId, hash, chunker, chunkSize, null);
     }
 
     public static RepositoryConfig create(int chunkSize) {
-        return new RepositoryConfig(CURRENT_FORMAT, UUID.randomUUID().toString(), "sha256", "fixed", chunkSize);
+        return create(chunkSize, null);
+    }
+
+    /** A new config; the format version is the oldest that can hold it. */
+    public static RepositoryConfig create(int chunkSize, ObjectLockSettings objectLock) {
+        return new RepositoryConfig(objectLock == null ? PLAIN_FORMAT : OBJECT_LOCK_FORMAT, UUID.randomUUID().toString(),
+                "sha256", "fixed", chunkSize, objectLock);
     }
 
     public byte[] encode() {
@@ -47,6 +68,11 @@ public record RepositoryConfig(int formatVersion, String repositoryId, String ha
         sb.append("hash=").append(hash).append('\n');
         sb.append("chunker=").append(chunker).append('\n');
         sb.append("chunk-size=").append(chunkSize).append('\n');
+        if (objectLock != null) {
+            sb.append("object-lock-mode=").append(objectLock.mode()).append('\n');
+            sb.append("object-lock-days=").append(objectLock.days()).append('\n');
+            sb.append("object-lock-slack-days=").append(objectLock.slackDays()).append('\n');
+        }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -77,8 +103,14 @@ public record RepositoryConfig(int formatVersion, String repositoryId, String ha
                         "Cannot open repository " + where + ": format version " + version
                                 + " is newer than this s3backup understands (" + CURRENT_FORMAT + "); upgrade s3backup");
             }
+            ObjectLockSettings lock = null;
+            if (values.containsKey("object-lock-mode")) {
+                lock = new ObjectLockSettings(dev.s3backup.core.store.Retention.Mode.parse(values.get("object-lock-mode")),
+                        Integer.parseInt(values.getOrDefault("object-lock-days", "?")),
+                        Integer.parseInt(values.getOrDefault("object-lock-slack-days", "?")));
+            }
             return new RepositoryConfig(version, values.get("repository-id"), values.get("hash"),
-                    values.get("chunker"), Integer.parseInt(values.getOrDefault("chunk-size", "?")));
+                    values.get("chunker"), Integer.parseInt(values.getOrDefault("chunk-size", "?")), lock);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new BackupException(BackupException.Reason.INTEGRITY,
                     "Cannot open repository " + where + ": invalid config: " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.repo.RequestCounts;
 import dev.s3backup.core.store.DeleteResult;
+import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.StoreException;
 import dev.s3backup.manifest.BackupId;
 import dev.s3backup.manifest.ManifestHeader;
@@ -27,6 +28,11 @@ import java.util.function.Function;
  * Applies a {@link RetentionPolicy} per backup name and deletes the manifests of the backups it
  * does not keep - nothing else: their chunks stay until {@code gc} finds them unreferenced. A
  * backup whose manifest header cannot be read is always kept (its name is unknown) and reported.
+ *
+ * <p>In a repository with Object Lock, a backup the policy would remove but whose manifest is
+ * still under retention is kept and reported in {@link Result#locked()} with its retain-until
+ * (one HEAD per such backup; the store also refuses the delete, so a wrong host clock cannot
+ * make it remove one).
  */
 public final class Forget {
     private final Repository repository;
@@ -52,13 +58,16 @@ public final class Forget {
      * @param unreadable backups kept because their header could not be read, with why
      * @param forgotten manifests deleted (0 on a dry run)
      * @param failed manifests a delete could not remove, with the store's reason
+     * @param locked backups the policy would forget but which are kept because their manifest is
+     *     under Object Lock retention, to its retain-until
      */
     public record Result(boolean dryRun, List<Decision> decisions, Map<String, String> unreadable, int forgotten,
-                         Map<String, String> failed, RequestCounts.Snapshot requests) {
+                         Map<String, String> failed, Map<String, Instant> locked, RequestCounts.Snapshot requests) {
         public Result {
             decisions = List.copyOf(decisions);
             unreadable = Map.copyOf(unreadable);
             failed = Map.copyOf(failed);
+            locked = Map.copyOf(locked);
         }
 
         public List<Decision> removed() {
@@ -101,15 +110,49 @@ public final class Forget {
         for (List<Backup> backups : byName.values()) {
             decisions.addAll(decide(backups));
         }
+        Map<String, Instant> locked = new TreeMap<>();
+        if (repository.config().objectLock() != null) {
+            decisions = keepLocked(decisions, locked);
+        }
         List<String> toDelete = decisions.stream().filter(d -> !d.keep()).map(d -> RepositoryLayout.manifestKey(d.id())).toList();
         int forgotten = 0;
         Map<String, String> failed = new LinkedHashMap<>();
         if (!dryRun && !toDelete.isEmpty()) {
             DeleteResult r = repository.store().delete(toDelete);
-            forgotten = toDelete.size() - r.failed().size();
+            forgotten = toDelete.size() - r.failed().size() - r.locked().size();
             failed.putAll(r.failed());
+            if (!r.locked().isEmpty()) {
+                // Locked after all (this host's clock is behind the store's): kept, and said so.
+                r.locked().forEach((key, until) -> locked.put(key.substring(RepositoryLayout.MANIFESTS.length()), until));
+                decisions = decisions.stream()
+                        .map(d -> !d.keep() && locked.containsKey(d.id()) ? lockedDecision(d, locked.get(d.id())) : d)
+                        .toList();
+            }
         }
-        return new Result(dryRun, decisions, unreadable, forgotten, failed, repository.requests().snapshot());
+        return new Result(dryRun, decisions, unreadable, forgotten, failed, locked, repository.requests().snapshot());
+    }
+
+    /** Asks the store for the retention of every manifest the policy would remove; keeps the locked ones. */
+    private List<Decision> keepLocked(List<Decision> decisions, Map<String, Instant> locked) {
+        Instant now = clock.instant();
+        List<Decision> result = new ArrayList<>(decisions.size());
+        for (Decision d : decisions) {
+            if (!d.keep()) {
+                Instant until = repository.store().head(RepositoryLayout.manifestKey(d.id()))
+                        .map(ObjectInfo::retainUntil).orElse(null);
+                if (until != null && until.isAfter(now)) {
+                    locked.put(d.id(), until);
+                    result.add(lockedDecision(d, until));
+                    continue;
+                }
+            }
+            result.add(d);
+        }
+        return result;
+    }
+
+    private static Decision lockedDecision(Decision d, Instant until) {
+        return new Decision(d.id(), d.name(), d.created(), true, List.of("locked until " + until));
     }
 
     /** The policy applied to the backups of one name. */

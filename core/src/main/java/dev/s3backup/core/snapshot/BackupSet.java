@@ -291,6 +291,11 @@ public final class BackupSet {
         }
 
         @Override
+        public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
+            return store.extendRetention(key, retention);
+        }
+
+        @Override
         public String describe() {
             return store.describe();
         }

@@ -127,6 +127,11 @@ public final class FileObjectStore implements ObjectStore {
     public PutOutcome putIfAbsent(String key, Payload payload) {
         ObjectKeys.requireValidKey(key);
         Objects.requireNonNull(payload, "payload");
+        if (payload.retention() != null) {
+            // Storing it unprotected would be a silent lie about the lock.
+            throw new UnsupportedOperationException("Cannot write " + description + key + " under retention: a file:// "
+                    + "store has no Object Lock (it needs an S3 bucket created with Object Lock enabled)");
+        }
         Path target = resolve(key);
         if (Files.isRegularFile(target)) {
             return PutOutcome.ALREADY_EXISTED;

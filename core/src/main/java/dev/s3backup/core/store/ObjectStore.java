@@ -17,6 +17,9 @@ import java.util.Optional;
  *   <li>{@link #get} of a missing key throws {@link StoreException} with
  *       {@link StoreException.Kind#NOT_FOUND}; {@link #head} of a missing key returns empty.</li>
  *   <li>Deleting a missing key is not an error.</li>
+ *   <li>Retention (S3 Object Lock): an object written with {@link Payload#withRetention} is never
+ *       removed or hidden before its retention ends: {@link #delete} leaves it in place and reports
+ *       it in {@link DeleteResult#locked()}. Stores without retention refuse such writes.</li>
  *   <li>Every method may be called from many threads at once.</li>
  *   <li>Failures are {@link StoreException}s whose {@link StoreException.Kind} tells the caller
  *       (and the CLI's exit code) what went wrong; messages never contain credentials.</li>
@@ -59,6 +62,19 @@ public interface ObjectStore extends AutoCloseable {
      * so a caller never mistakes a partial delete for a complete one.
      */
     DeleteResult delete(Collection<String> keys);
+
+    /**
+     * Makes sure the object is retained at least until {@code retention.until()}: extends a
+     * shorter retention, never shortens a longer one.
+     *
+     * @return the object's retain-until after the call (later than asked when it already was)
+     * @throws StoreException NOT_FOUND when there is no such object
+     * @throws UnsupportedOperationException when the store cannot keep objects under retention
+     */
+    default java.time.Instant extendRetention(String key, Retention retention) {
+        throw new UnsupportedOperationException("Cannot set retention on " + describe() + key
+                + ": this store has no Object Lock (it needs an S3 bucket created with Object Lock enabled)");
+    }
 
     /** A short description of the location for messages, never containing credentials. */
     String describe();

@@ -10,7 +10,8 @@ import java.util.Objects;
 
 /**
  * The body of a write: bytes in memory (a chunk) or a local file (a large manifest), with its
- * SHA-256 when the caller already computed it, so the store can have it verified end to end.
+ * SHA-256 when the caller already computed it, so the store can have it verified end to end,
+ * and the retention the new object gets, if any ({@link #withRetention}).
  */
 public final class Payload {
     private final byte[] bytes;
@@ -19,8 +20,15 @@ public final class Payload {
     private final Path file;
     private final long fileLength;
     private final byte[] sha256;
+    private final Retention retention;
 
     private Payload(byte[] bytes, int offset, int length, Path file, long fileLength, byte[] sha256) {
+        this(bytes, offset, length, file, fileLength, sha256, null);
+    }
+
+    private Payload(byte[] bytes, int offset, int length, Path file, long fileLength, byte[] sha256,
+                    Retention retention) {
+        this.retention = retention;
         this.bytes = bytes;
         this.offset = offset;
         this.length = length;
@@ -48,6 +56,19 @@ public final class Payload {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read payload file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The same body, created under {@code retention} (null: none). A store that cannot keep
+     * objects under retention refuses such a write instead of storing it unprotected.
+     */
+    public Payload withRetention(Retention newRetention) {
+        return new Payload(bytes, offset, length, file, fileLength, sha256, newRetention);
+    }
+
+    /** The retention the object is created under, or null. */
+    public Retention retention() {
+        return retention;
     }
 
     public long length() {

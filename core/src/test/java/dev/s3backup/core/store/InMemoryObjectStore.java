@@ -32,15 +32,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * the test controls. It meets the same contract as the real stores (see
  * {@code InMemoryObjectStoreContractTest}), including SHA-256 verification on put.
  *
+ * <p>Retention works as S3 Object Lock: an object written with a retention (or extended later)
+ * is not deleted before its retain-until by the store's clock, and head reports it.
+ *
  * <p>Requests are counted as S3 would bill them: one per put, get, range get, head and listing
  * page, and one per 1,000 keys of a delete. A request that fails by injection still counts.
  */
 public final class InMemoryObjectStore implements ObjectStore {
 
     /** The operations whose requests are counted and can be made to fail. */
-    public enum Op { PUT, GET, HEAD, LIST, DELETE }
+    public enum Op { PUT, GET, HEAD, LIST, DELETE, RETENTION }
 
-    private record Stored(byte[] data, Instant lastModified) {
+    private record Stored(byte[] data, Instant lastModified, Instant retainUntil) {
+        Stored(byte[] data, Instant lastModified) {
+            this(data, lastModified, null);
+        }
     }
 
     private static final int DELETE_BATCH = 1000;
@@ -118,7 +124,7 @@ public final class InMemoryObjectStore implements ObjectStore {
         objects.computeIfPresent(key, (k, stored) -> {
             byte[] data = stored.data().length == 0 ? new byte[1] : stored.data().clone();
             data[0] = (byte) ~data[0];
-            return new Stored(data, stored.lastModified());
+            return new Stored(data, stored.lastModified(), stored.retainUntil());
         });
         if (!objects.containsKey(key)) {
             throw new IllegalArgumentException("No object to corrupt: " + key);
@@ -167,7 +173,8 @@ public final class InMemoryObjectStore implements ObjectStore {
                         + ", got " + HexFormat.of().formatHex(actual) + ")");
             }
         }
-        Stored previous = objects.putIfAbsent(key, new Stored(data, clock.instant()));
+        Instant retainUntil = payload.retention() == null ? null : payload.retention().until();
+        Stored previous = objects.putIfAbsent(key, new Stored(data, clock.instant(), retainUntil));
         return previous == null ? PutOutcome.CREATED : PutOutcome.ALREADY_EXISTED;
     }
 
@@ -195,7 +202,7 @@ public final class InMemoryObjectStore implements ObjectStore {
         request(Op.HEAD);
         Stored stored = objects.get(key);
         return stored == null ? Optional.empty()
-                : Optional.of(new ObjectInfo(key, stored.data().length, stored.lastModified()));
+                : Optional.of(new ObjectInfo(key, stored.data().length, stored.lastModified(), stored.retainUntil()));
     }
 
     @Override
@@ -223,20 +230,38 @@ public final class InMemoryObjectStore implements ObjectStore {
         keys.forEach(ObjectKeys::requireValidKey);
         int deleted = 0;
         Map<String, String> failed = new LinkedHashMap<>();
+        Map<String, Instant> locked = new LinkedHashMap<>();
         int inBatch = 0;
         for (String key : keys) {
             if (inBatch++ % DELETE_BATCH == 0) {
                 request(Op.DELETE);
             }
             String reason = undeletable.get(key);
+            Stored stored = objects.get(key);
             if (reason != null) {
                 failed.put(key, reason);
+            } else if (stored != null && stored.retainUntil() != null && stored.retainUntil().isAfter(clock.instant())) {
+                locked.put(key, stored.retainUntil());
             } else {
                 objects.remove(key);
                 deleted++;
             }
         }
-        return new DeleteResult(deleted, failed);
+        return new DeleteResult(deleted, failed, locked, 0);
+    }
+
+    @Override
+    public Instant extendRetention(String key, Retention retention) {
+        ObjectKeys.requireValidKey(key);
+        request(Op.RETENTION);
+        Stored after = objects.computeIfPresent(key, (k, stored) -> stored.retainUntil() != null
+                && !stored.retainUntil().isBefore(retention.until()) ? stored
+                : new Stored(stored.data(), stored.lastModified(), retention.until()));
+        if (after == null) {
+            throw new StoreException(StoreException.Kind.NOT_FOUND, "Cannot set retention on " + describe() + key
+                    + ": no such object");
+        }
+        return after.retainUntil();
     }
 
     @Override
