@@ -80,6 +80,43 @@ public final class S3BucketPolicies {
         return new Applied(before, lifecycleRules(options));
     }
 
+    /**
+     * A bucket's Object Lock configuration.
+     *
+     * @param enabled whether the bucket was created with (or later given) Object Lock
+     * @param defaultRetention the bucket's default retention ("GOVERNANCE 30 days"), or null
+     */
+    public record ObjectLockStatus(boolean enabled, String defaultRetention) {
+    }
+
+    /**
+     * GetObjectLockConfiguration. A bucket without Object Lock (or a server that does not know
+     * it) is {@code enabled == false}; other failures are thrown.
+     */
+    public static ObjectLockStatus objectLock(S3Options options) {
+        return S3ObjectStores.withClient(options, (s3, errors) -> {
+            try {
+                var config = s3.getObjectLockConfiguration(b -> b.bucket(options.bucket())).objectLockConfiguration();
+                boolean enabled = config != null && "Enabled".equals(config.objectLockEnabledAsString());
+                String defaultRetention = null;
+                if (config != null && config.rule() != null && config.rule().defaultRetention() != null) {
+                    var d = config.rule().defaultRetention();
+                    defaultRetention = d.modeAsString() + " " + (d.days() != null ? d.days() + " days" : d.years() + " years");
+                }
+                return new ObjectLockStatus(enabled, defaultRetention);
+            } catch (S3Exception e) {
+                String code = S3Errors.code(e);
+                if ("ObjectLockConfigurationNotFoundError".equals(code) || e.statusCode() == 501
+                        || (e.statusCode() == 404 && !"NoSuchBucket".equals(code))) {
+                    return new ObjectLockStatus(false, null);
+                }
+                throw errors.map("read the Object Lock configuration of", "s3://" + options.bucket(), e);
+            } catch (SdkException e) {
+                throw errors.map("read the Object Lock configuration of", "s3://" + options.bucket(), e);
+            }
+        });
+    }
+
     private static List<LifecycleRule> readSdk(S3Options options) {
         return S3ObjectStores.withClient(options, (s3, errors) -> {
             try {

@@ -45,6 +45,15 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * is ListObjectsV2; delete is DeleteObjects in quiet batches of 1,000. Retries are the SDK's
  * standard strategy, configured in {@link S3ObjectStores}; a GET body cut off after the SDK has
  * handed it over is resumed here with a ranged GET, see {@link ResumingBody}.
+ *
+ * <p>Object Lock: a payload with a retention is sent with {@code x-amz-object-lock-mode} and
+ * {@code -retain-until-date} (and always a SHA-256, which S3 requires on such a PUT); head reports
+ * the retain-until; extendRetention is PutObjectRetention. In a bucket with Object Lock (asked once,
+ * on the first delete, with GetObjectLockConfiguration), versioning is on and a plain DELETE would
+ * only add a delete marker that hides the object and frees nothing. There delete HEADs each key
+ * for its version and retention, leaves objects still under retention in place (reported as
+ * locked), and deletes the current version of the others permanently: it never writes a delete
+ * marker.
  */
 final class S3ObjectStore implements ObjectStore {
 
@@ -59,6 +68,9 @@ final class S3ObjectStore implements ObjectStore {
     private final String description;
     private final S3Errors errors;
     private final RetryCounter retries;
+    /** Null until the first delete asks whether the bucket has Object Lock. */
+    private volatile Boolean objectLockBucket;
+    private volatile java.util.concurrent.ExecutorService lookupPool;
 
     S3ObjectStore(S3Client s3, SdkAutoCloseable ownedCredentials, S3Options options, String endpointForMessages,
                   RetryCounter retries) {
@@ -82,6 +94,16 @@ final class S3ObjectStore implements ObjectStore {
                 .ifNoneMatch("*")
                 .contentLength(payload.length());
         byte[] sha256 = payload.sha256();
+        if (sha256 == null && payload.retention() != null) {
+            // S3 refuses a PUT with Object Lock headers that carries no checksum of the body.
+            sha256 = sha256Of(payload, fullKey);
+        }
+        if (payload.retention() != null) {
+            // x-amz-sdk-checksum-algorithm too: some servers (moto) look for it or Content-MD5 on a locked PUT.
+            request.objectLockMode(payload.retention().mode().name())
+                    .objectLockRetainUntilDate(payload.retention().until())
+                    .checksumAlgorithm(software.amazon.awssdk.services.s3.model.ChecksumAlgorithm.SHA256);
+        }
         if (sha256 != null) {
             // A precomputed x-amz-checksum-* header makes the SDK skip its own (CRC32) checksum.
             request.checksumSHA256(Base64.getEncoder().encodeToString(sha256));
@@ -195,7 +217,36 @@ final class S3ObjectStore implements ObjectStore {
             throw new StoreException(StoreException.Kind.IO,
                     "Cannot read " + url(fullKey) + ": the server sent no Last-Modified or Content-Length");
         }
-        return Optional.of(new ObjectInfo(key, response.contentLength(), response.lastModified()));
+        return Optional.of(new ObjectInfo(key, response.contentLength(), response.lastModified(),
+                response.objectLockRetainUntilDate()));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>PutObjectRetention. S3 refuses to shorten a retention (COMPLIANCE always, GOVERNANCE
+     * without the bypass permission, which this store never asks for); on a refusal, a HEAD tells
+     * whether the object is already retained long enough.
+     */
+    @Override
+    public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
+        ObjectKeys.requireValidKey(key);
+        String fullKey = prefix + key;
+        try {
+            s3.putObjectRetention(b -> b.bucket(bucket).key(fullKey).retention(r -> r
+                    .mode(retention.mode().name()).retainUntilDate(retention.until())));
+            return retention.until();
+        } catch (S3Exception e) {
+            if (!S3Errors.isNoSuchKey(e) && (e.statusCode() == 403 || e.statusCode() == 400)) {
+                java.time.Instant current = head(key).map(ObjectInfo::retainUntil).orElse(null);
+                if (current != null && !current.isBefore(retention.until())) {
+                    return current;
+                }
+            }
+            throw errors.map("set the retention of", url(fullKey), e);
+        } catch (SdkException e) {
+            throw errors.map("set the retention of", url(fullKey), e);
+        }
     }
 
     @Override
@@ -240,6 +291,13 @@ final class S3ObjectStore implements ObjectStore {
     public DeleteResult delete(Collection<String> keys) {
         keys.forEach(ObjectKeys::requireValidKey);
         List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
+        if (distinct.isEmpty()) {
+            return new DeleteResult(0, Map.of());
+        }
+        boolean firstAsk = objectLockBucket == null;
+        if (objectLockBucket()) {
+            return deleteVersions(distinct, firstAsk ? 1 : 0);
+        }
         int deleted = 0;
         Map<String, String> failed = new LinkedHashMap<>();
         for (int from = 0; from < distinct.size(); from += DELETE_BATCH) {
@@ -273,6 +331,161 @@ final class S3ObjectStore implements ObjectStore {
         return new DeleteResult(deleted, failed);
     }
 
+    /** Whether the bucket has Object Lock, asked once; a server that does not know the call has none. */
+    private boolean objectLockBucket() {
+        Boolean known = objectLockBucket;
+        if (known != null) {
+            return known;
+        }
+        boolean enabled;
+        try {
+            enabled = "Enabled".equals(s3.getObjectLockConfiguration(b -> b.bucket(bucket))
+                    .objectLockConfiguration().objectLockEnabledAsString());
+        } catch (S3Exception e) {
+            int status = e.statusCode();
+            if (status == 403) {
+                // Not allowed to ask: take the careful path, which works on any bucket (a HEAD per key).
+                enabled = true;
+            } else if (status == 404 && "NoSuchBucket".equals(S3Errors.code(e))) {
+                throw errors.bucketMissing(e);
+            } else if (status == 404 || status == 400 || status == 405 || status == 501) {
+                enabled = false; // ObjectLockConfigurationNotFoundError, or a server without Object Lock
+            } else {
+                throw errors.map("read the Object Lock configuration of", "s3://" + bucket, e);
+            }
+        } catch (SdkException e) {
+            throw errors.map("read the Object Lock configuration of", "s3://" + bucket, e);
+        }
+        objectLockBucket = enabled;
+        return enabled;
+    }
+
+    /** The current version of a key, and its retain-until. */
+    private record Version(String key, String versionId, java.time.Instant retainUntil, String error) {
+    }
+
+    /** Deletes in an Object Lock bucket: by version, never a delete marker, never a locked object. */
+    private DeleteResult deleteVersions(List<String> keys, int lookups) {
+        List<java.util.concurrent.Future<Version>> futures = new ArrayList<>(keys.size());
+        java.util.concurrent.ExecutorService pool = lookupPool();
+        for (String key : keys) {
+            futures.add(pool.submit(() -> currentVersion(key)));
+        }
+        int deleted = 0;
+        Map<String, String> failed = new LinkedHashMap<>();
+        Map<String, java.time.Instant> locked = new LinkedHashMap<>();
+        Map<String, java.time.Instant> retainOf = new java.util.HashMap<>();
+        List<ObjectIdentifier> ids = new ArrayList<>();
+        java.time.Instant now = java.time.Instant.now();
+        for (java.util.concurrent.Future<Version> future : futures) {
+            Version v;
+            try {
+                v = future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException(StoreException.Kind.IO, "Cannot delete objects in " + options.location()
+                        + ": interrupted", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new StoreException(StoreException.Kind.IO, "Cannot delete objects in " + options.location()
+                        + ": " + e.getCause(), e.getCause());
+            }
+            lookups++;
+            if (v.error() != null) {
+                failed.put(v.key(), v.error());
+            } else if (v.versionId() == null && v.retainUntil() == null) {
+                deleted++; // absent already (or hidden by someone else's delete marker)
+            } else if (v.retainUntil() != null && v.retainUntil().isAfter(now)) {
+                locked.put(v.key(), v.retainUntil());
+            } else {
+                retainOf.put(prefix + v.key(), v.retainUntil());
+                ids.add(ObjectIdentifier.builder().key(prefix + v.key()).versionId(v.versionId()).build());
+            }
+        }
+        for (int from = 0; from < ids.size(); from += DELETE_BATCH) {
+            List<ObjectIdentifier> batch = ids.subList(from, Math.min(ids.size(), from + DELETE_BATCH));
+            DeleteObjectsResponse response;
+            try {
+                response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true)));
+            } catch (SdkException e) {
+                StoreException mapped = errors.map("delete", "objects in " + options.location(), e);
+                if (deleted == 0 && failed.isEmpty() && locked.isEmpty()) {
+                    throw mapped;
+                }
+                batch.forEach(id -> failed.put(id.key().substring(prefix.length()), mapped.getMessage()));
+                continue;
+            }
+            int errorsInBatch = 0;
+            for (S3Error error : response.errors()) {
+                if ("NoSuchKey".equals(error.code()) || "NoSuchVersion".equals(error.code())) {
+                    continue;
+                }
+                String key = error.key() != null && error.key().startsWith(prefix)
+                        ? error.key().substring(prefix.length()) : error.key();
+                java.time.Instant until = retainOf.get(error.key());
+                if ("AccessDenied".equals(error.code()) && until != null) {
+                    // Its retention ended by this host's clock but not yet by the server's.
+                    locked.put(key, until);
+                } else {
+                    failed.put(key, error.code() + ": " + error.message());
+                }
+                errorsInBatch++;
+            }
+            deleted += batch.size() - errorsInBatch;
+        }
+        return new DeleteResult(deleted, failed, locked, lookups);
+    }
+
+    private Version currentVersion(String key) {
+        String fullKey = prefix + key;
+        try {
+            HeadObjectResponse response = s3.headObject(b -> b.bucket(bucket).key(fullKey));
+            // An object written before versioning was enabled has the version id "null".
+            String version = response.versionId() == null ? "null" : response.versionId();
+            return new Version(key, version, response.objectLockRetainUntilDate(), null);
+        } catch (S3Exception e) {
+            if (S3Errors.isNoSuchKey(e)) {
+                return new Version(key, null, null, null);
+            }
+            return new Version(key, null, null, errors.map("delete", url(fullKey), e).getMessage());
+        } catch (SdkException e) {
+            return new Version(key, null, null, errors.map("delete", url(fullKey), e).getMessage());
+        }
+    }
+
+    private java.util.concurrent.ExecutorService lookupPool() {
+        java.util.concurrent.ExecutorService pool = lookupPool;
+        if (pool == null) {
+            synchronized (this) {
+                pool = lookupPool;
+                if (pool == null) {
+                    pool = java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+                        Thread t = new Thread(r, "s3backup-delete-lookup");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    lookupPool = pool;
+                }
+            }
+        }
+        return pool;
+    }
+
+    private static byte[] sha256Of(Payload payload, String fullKey) {
+        try (InputStream in = payload.open()) {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+            return digest.digest();
+        } catch (IOException e) {
+            throw new StoreException(StoreException.Kind.IO, "Cannot write " + fullKey + ": cannot read the body: "
+                    + e.getMessage(), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public String describe() {
         return description;
@@ -285,6 +498,9 @@ final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        if (lookupPool != null) {
+            lookupPool.shutdownNow();
+        }
         s3.close();
         if (ownedCredentials != null) {
             ownedCredentials.close();

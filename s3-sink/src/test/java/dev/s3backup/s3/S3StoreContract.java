@@ -18,11 +18,17 @@ abstract class S3StoreContract extends ObjectStoreContract {
 
     abstract S3Options.ChecksumPolicy policy();
 
+    /** The bucket the contract runs in, created if missing. */
+    String bucket() {
+        server().createBucket(BUCKET);
+        return BUCKET;
+    }
+
     @Override
     protected ObjectStore store() {
         if (store == null) {
-            server().createBucket(BUCKET);
-            store = S3ObjectStores.open(server().options(BUCKET).prefix("repo-" + policy().name().toLowerCase(Locale.ROOT))
+            String bucket = bucket();
+            store = S3ObjectStores.open(server().options(bucket).prefix("repo-" + policy().name().toLowerCase(Locale.ROOT))
                     .checksumPolicy(policy()).listPageSize(10).build());
         }
         return store;

@@ -45,6 +45,9 @@ public final class S3TestServers {
 
     private static final Lazy S3MOCK = new Lazy(S3TestServers::startS3Mock);
     private static final Lazy S3PROXY = new Lazy(S3TestServers::startS3Proxy);
+    private static final Lazy MOTO = new Lazy(S3TestServers::startMoto);
+    /** Set when moto_server is not installed: every moto test is skipped with this notice. */
+    private static volatile String motoMissing;
 
     private S3TestServers() {
     }
@@ -78,6 +81,32 @@ public final class S3TestServers {
             S3ObjectStores.createBucketIfMissing(options(bucket).build());
         }
 
+        /**
+         * Creates {@code bucket} with Object Lock enabled (and so versioning) unless it exists;
+         * {@code defaultRetention} ("GOVERNANCE:1", mode and days) sets a default retention, null none.
+         */
+        public void createObjectLockBucket(String bucket, String defaultRetention) {
+            try (software.amazon.awssdk.services.s3.S3Client s3 = software.amazon.awssdk.services.s3.S3Client.builder()
+                    .endpointOverride(endpoint)
+                    .region(software.amazon.awssdk.regions.Region.of(region))
+                    .forcePathStyle(true)
+                    .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(accessKey, secretKey)))
+                    .build()) {
+                try {
+                    s3.createBucket(b -> b.bucket(bucket).objectLockEnabledForBucket(true));
+                } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException e) {
+                    return;
+                }
+                if (defaultRetention != null) {
+                    String[] parts = defaultRetention.split(":");
+                    s3.putObjectLockConfiguration(b -> b.bucket(bucket).objectLockConfiguration(c -> c
+                            .objectLockEnabled("Enabled")
+                            .rule(r -> r.defaultRetention(d -> d.mode(parts[0]).days(Integer.parseInt(parts[1]))))));
+                }
+            }
+        }
+
         @Override
         public String toString() {
             return name + " at " + endpoint;
@@ -95,6 +124,40 @@ public final class S3TestServers {
     /** gaul S3Proxy with the filesystem backend, started on first call. Checks credentials and checksums. */
     public static Server s3Proxy() {
         return S3PROXY.get();
+    }
+
+    /**
+     * moto's standalone server ({@code moto_server}, Python), started on first call: the one
+     * server here that enforces Object Lock (a locked version cannot be deleted). It is installed
+     * on the build machine's image (python3 with moto), not by Maven; where {@code moto_server} is
+     * not on the PATH, the calling test is skipped and the build log says so with a NOTICE.
+     * Accepts any credentials; keeps everything in memory.
+     */
+    public static Server moto() {
+        if (motoMissing == null && findOnPath("moto_server") == null) {
+            motoMissing = "NOTICE: moto_server is not on the PATH: Object Lock tests against moto skipped "
+                    + "(install it with 'pip install \"moto[server]\"')";
+            System.err.println(motoMissing);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(motoMissing == null, motoMissing);
+        return MOTO.get();
+    }
+
+    private static Path findOnPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, program);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     // ---- starting -------------------------------------------------------------------------
@@ -136,6 +199,19 @@ public final class S3TestServers {
         });
     }
 
+    private static Server startMoto() throws IOException {
+        Path program = findOnPath("moto_server");
+        Path work = Files.createTempDirectory("s3backup-moto-");
+        return startWithRetries("moto", port -> new Launch(null, List.of(program.toString(), "-H", "127.0.0.1",
+                "-p", Integer.toString(port)), work, "moto-access", "moto-secret", MOTO_VERIFIES_CHECKSUMS, false));
+    }
+
+    /** Whether moto rejects a put whose x-amz-checksum-sha256 does not match the body (measured). */
+    private static final boolean MOTO_VERIFIES_CHECKSUMS = false;
+
+    /**
+     * @param jar the server's jar, run with this JVM's java; null when {@code args} is a whole command
+     */
     private record Launch(Path jar, List<String> args, Path dataDir, String accessKey, String secretKey,
                           boolean verifiesChecksums, boolean checksCredentials) {
     }
@@ -165,13 +241,15 @@ public final class S3TestServers {
     private static Server start(String name, int port, Launch launch) throws IOException {
         Path log = logDir().resolve(name.toLowerCase() + "-" + port + ".log");
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx512m");
-        // C1 only and the serial GC: measured 4-5 s instead of 10-13 s for S3Mock's startup on two busy cores.
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-XX:+UseSerialGC");
-        command.add("-jar");
-        command.add(launch.jar().toString());
+        if (launch.jar() != null) {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-Xmx512m");
+            // C1 only and the serial GC: measured 4-5 s instead of 10-13 s for S3Mock's startup on two busy cores.
+            command.add("-XX:TieredStopAtLevel=1");
+            command.add("-XX:+UseSerialGC");
+            command.add("-jar");
+            command.add(launch.jar().toString());
+        }
         command.addAll(launch.args());
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
