@@ -97,6 +97,8 @@ final class ForgetCommand extends BaseCommand {
                 + ": its manifest cannot be read (" + why + ")"));
         result.failed().forEach((key, why) -> output.err().println("s3backup: error: could not forget " + key
                 + ": " + why + " (it is still a backup; run forget again)"));
+        result.locked().forEach((id, until) -> output.err().println("s3backup: notice: kept backup " + id
+                + ": it is under Object Lock until " + until + "; forget removes it after that"));
         output.err().flush();
         return exit;
     }
@@ -123,6 +125,9 @@ final class ForgetCommand extends BaseCommand {
         if (!r.dryRun()) {
             out.printf("  forgotten: %d manifest(s) deleted; their chunks stay until 'gc'%n", r.forgotten());
         }
+        if (!r.locked().isEmpty()) {
+            out.printf("  locked:    %d backup(s) the policy would forget are kept under Object Lock%n", r.locked().size());
+        }
         out.printf("  requests:  %s%n", r.requests());
     }
 
@@ -145,6 +150,9 @@ final class ForgetCommand extends BaseCommand {
         m.put("forgotten", r.forgotten());
         m.put("unreadable", new LinkedHashMap<>(r.unreadable()));
         m.put("failed", new LinkedHashMap<>(r.failed()));
+        Map<String, Object> locked = new LinkedHashMap<>();
+        r.locked().forEach((id, until) -> locked.put(id, until.toString()));
+        m.put("locked", locked);
         m.put("requests", Requests.toMap(r.requests()));
         return m;
     }

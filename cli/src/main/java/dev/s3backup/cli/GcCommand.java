@@ -85,6 +85,10 @@ final class GcCommand extends BaseCommand {
         if (!r.dryRun()) {
             out.printf("  deleted:     %d chunk(s), %s freed%s%n", r.deleted(), Sizes.bytes(r.bytesFreed()),
                     r.spared() > 0 ? "; " + r.spared() + " spared (used by a push that committed meanwhile)" : "");
+            if (r.locked() > 0) {
+                out.printf("  locked:      %d chunk(s) left in place under Object Lock until %s at the latest; "
+                        + "a gc after that collects them%n", r.locked(), r.lockedUntil());
+            }
             if (r.cleaned() > 0) {
                 out.printf("  cleaned:     %d expired protocol object(s)%n", r.cleaned());
             }
@@ -113,6 +117,8 @@ final class GcCommand extends BaseCommand {
         m.put("spared", r.spared());
         m.put("foreign", r.foreign());
         m.put("cleaned", r.cleaned());
+        m.put("locked", r.locked());
+        m.put("lockedUntil", r.lockedUntil() == null ? null : r.lockedUntil().toString());
         m.put("unreadable", new LinkedHashMap<>(r.unreadable()));
         m.put("failed", new LinkedHashMap<>(r.failed()));
         m.put("stopped", r.stopped());

@@ -1,6 +1,11 @@
 package dev.s3backup.cli;
 
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.repo.ObjectLockSettings;
 import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.store.Retention;
+import dev.s3backup.s3.S3BucketPolicies;
+import dev.s3backup.s3.S3Options;
 import dev.s3backup.core.repo.RepositoryConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,7 +15,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = {"Create a repository at --repo. Refuses a location that already holds one.",
-            "The bucket of an s3:// repository must exist; a file:// directory is created."},
+            "The bucket of an s3:// repository must exist; a file:// directory is created.",
+            "With --object-lock-days N, every backup is locked for N days (S3 Object Lock): the bucket must have",
+            "been created with Object Lock enabled and no default retention (see docs/RETENTION.md)."},
         footer = ExitCodes.HELP_FOOTER)
 final class InitCommand extends BaseCommand {
     @Mixin
@@ -20,6 +27,20 @@ final class InitCommand extends BaseCommand {
             description = "Size of chunks that large files are split into, 64KiB-64MiB (default: ${DEFAULT-VALUE}). "
                     + "Fixed for the repository's life.")
     String chunkSize;
+
+    @Option(names = "--object-lock-days", paramLabel = "N",
+            description = "Lock every backup (its manifest and every chunk it needs) for N days after its push.")
+    Integer lockDays;
+
+    @Option(names = "--object-lock-mode", paramLabel = "MODE",
+            description = "GOVERNANCE (default: principals with s3:BypassGovernanceRetention can still delete) or "
+                    + "COMPLIANCE (nobody can, not even the root user, until the date).")
+    String lockMode;
+
+    @Option(names = "--object-lock-slack-days", paramLabel = "N",
+            description = "Extra days on chunks, so a chunk reused by daily backups is extended about once per N days "
+                    + "instead of by every push (default: the lock days, at most 30).")
+    Integer slackDays;
 
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
@@ -32,7 +53,8 @@ final class InitCommand extends BaseCommand {
             throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
                     "Cannot init: --chunk-size must be between 64KiB and 64MiB, not " + chunkSize);
         }
-        try (Repository repo = Repository.init(StoreFactory.open(repoOptions, true), (int) size)) {
+        ObjectLockSettings lock = objectLock();
+        try (Repository repo = Repository.init(StoreFactory.open(repoOptions, true), (int) size, lock)) {
             RepositoryConfig config = repo.config();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -40,12 +62,61 @@ final class InitCommand extends BaseCommand {
                 m.put("repositoryId", config.repositoryId());
                 m.put("formatVersion", config.formatVersion());
                 m.put("chunkSize", config.chunkSize());
+                if (lock != null) {
+                    m.put("objectLockMode", lock.mode().name());
+                    m.put("objectLockDays", lock.days());
+                    m.put("objectLockSlackDays", lock.slackDays());
+                }
                 output.out().println(Json.write(m));
             } else {
                 output.out().println("Created repository " + repo.describe() + " (id " + config.repositoryId()
                         + ", format " + config.formatVersion() + ", chunk size " + Sizes.bytes(config.chunkSize()) + ")");
+                if (lock != null) {
+                    output.out().println("Object Lock: every backup is locked " + lock.mode() + " for " + lock.days()
+                            + " day(s) after its push; chunks for " + lock.slackDays() + " day(s) more");
+                }
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** The lock the options ask for, after checking that the bucket can enforce it; null for none. */
+    private ObjectLockSettings objectLock() {
+        if (lockDays == null) {
+            if (lockMode != null || slackDays != null) {
+                throw usage("--object-lock-mode and --object-lock-slack-days need --object-lock-days N");
+            }
+            return null;
+        }
+        ObjectLockSettings lock;
+        try {
+            lock = new ObjectLockSettings(lockMode == null ? Retention.Mode.GOVERNANCE : Retention.Mode.parse(lockMode),
+                    lockDays, slackDays == null ? ObjectLockSettings.defaultSlackDays(lockDays) : slackDays);
+        } catch (IllegalArgumentException e) {
+            throw usage("Cannot init: " + e.getMessage());
+        }
+        String url = repoOptions.requireRepo();
+        if (!url.startsWith("s3://")) {
+            throw usage("Cannot init " + url + " with Object Lock: only an S3 bucket can lock objects "
+                    + "(a file:// directory cannot stop anyone deleting a file)");
+        }
+        S3Options options = S3Stores.options(url, repoOptions);
+        S3BucketPolicies.ObjectLockStatus status = S3BucketPolicies.objectLock(options);
+        if (!status.enabled()) {
+            throw usage("Cannot init " + url + " with Object Lock: bucket " + options.bucket() + " does not have Object Lock "
+                    + "enabled (GetObjectLockConfiguration). Create a bucket with it, e.g. 'aws s3api create-bucket "
+                    + "--bucket NAME --object-lock-enabled-for-bucket', or enable it on this one, then run init again");
+        }
+        if (status.defaultRetention() != null) {
+            throw usage("Cannot init " + url + " with Object Lock: bucket " + options.bucket() + " has a default retention ("
+                    + status.defaultRetention() + "). It would also lock s3backup's leases, pending manifests and gc "
+                    + "markers, which must be deletable; remove the default retention (s3backup locks each backup "
+                    + "itself for --object-lock-days) and run init again");
+        }
+        return lock;
+    }
+
+    private static BackupException usage(String message) {
+        return new BackupException(BackupException.Reason.INVALID_INPUT, message);
     }
 }

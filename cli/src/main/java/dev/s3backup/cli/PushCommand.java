@@ -167,6 +167,10 @@ final class PushCommand extends BaseCommand {
         out.printf("  bytes uploaded: %s%s%n", Sizes.bytes(r.bytesUploaded()), r.dryRun() ? " (would be)" : "");
         out.printf("  chunks:         %d new, %d reused%s%n", r.chunksNew(), r.chunksReused(), r.chunksResumed() == 0 ? ""
                 : " (" + r.chunksResumed() + " stored by an interrupted push, confirmed, not uploaded again)");
+        if (r.lockedUntil() != null) {
+            out.printf("  object lock:    until %s; %d reused chunk(s) extended (1 request each)%n", r.lockedUntil(),
+                    r.chunksLockExtended());
+        }
         out.printf("  parent:         %s%n", r.parentId() == null ? "none (first backup)" : r.parentId());
         out.printf("  duration:       %s%n", Sizes.duration(r.duration()));
         out.printf("  requests:       %s%n", r.requests());
@@ -186,6 +190,8 @@ final class PushCommand extends BaseCommand {
         m.put("chunksNew", r.chunksNew());
         m.put("chunksReused", r.chunksReused());
         m.put("chunksResumed", r.chunksResumed());
+        m.put("lockedUntil", r.lockedUntil() == null ? null : r.lockedUntil().toString());
+        m.put("chunksLockExtended", r.chunksLockExtended());
         m.put("durationSeconds", r.duration().toNanos() / 1e9);
         m.put("requests", Requests.toMap(r.requests()));
         m.put("warnings", r.warnings());

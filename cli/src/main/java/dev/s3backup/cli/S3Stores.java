@@ -13,6 +13,17 @@ final class S3Stores {
     }
 
     static ObjectStore open(String url, RepoOptions o) {
+        S3Options options = options(url, o);
+        try {
+            return S3ObjectStores.open(options);
+        } catch (IllegalArgumentException e) {
+            // The environment's endpoint (AWS_ENDPOINT_URL_S3) is read and checked only here.
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** The S3 options the command line gives for {@code url}. */
+    static S3Options options(String url, RepoOptions o) {
         S3Options options;
         try {
             S3Options.Builder b = S3Options.builder(url).pathStyle(o.pathStyle).checkBucketOnOpen(true);
@@ -47,12 +58,7 @@ final class S3Stores {
         } catch (IllegalArgumentException e) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url + "': " + e.getMessage(), e);
         }
-        try {
-            return S3ObjectStores.open(options);
-        } catch (IllegalArgumentException e) {
-            // The environment's endpoint (AWS_ENDPOINT_URL_S3) is read and checked only here.
-            throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url + "': " + e.getMessage(), e);
-        }
+        return options;
     }
 
     private static S3Options.ChecksumPolicy checksumPolicy(String mode) {

@@ -127,7 +127,7 @@ class ObjectLockMotoTest {
         Fixtures.write(src.resolve("changing.bin"), Fixtures.randomBytes(150_000, 2));
         Fixtures.write(src.resolve("small.txt"), bytes("a small file, packed"));
         Instant now = Instant.now();
-        Instant backupOneTime = now.minus(Duration.ofDays(2)).plusSeconds(8);
+        Instant backupOneTime = now.minus(Duration.ofDays(2)).plusSeconds(6);
         ObjectLockSettings lock = new ObjectLockSettings(Retention.Mode.GOVERNANCE, 1, 1);
         try (ObjectStore store = open(prefix)) {
             Repository.init(store, 64 << 10, lock);
@@ -138,6 +138,8 @@ class ObjectLockMotoTest {
                 assertThat(store.head(key).orElseThrow().retainUntil()).as(key)
                         .isEqualTo(backupOneTime.plus(Duration.ofDays(2)).truncatedTo(ChronoUnit.SECONDS));
             }
+            assertThat(store.head(RepositoryLayout.CONFIG).orElseThrow().retainUntil()).as("every backup needs the config")
+                    .isEqualTo(backupOneTime.plus(Duration.ofDays(2)).truncatedTo(ChronoUnit.SECONDS));
             Fixtures.write(src.resolve("changing.bin"), Fixtures.randomBytes(150_000, 3));
 
             PushResult two = push(store, now, src);

@@ -316,6 +316,7 @@ public final class Push {
      * ends first (parallel, as uploads are).
      */
     private void lockReusedChunks(Path manifestFile, ExecutorService workers) throws IOException {
+        lock.ensureConfig();
         Sha256Set seen = new Sha256Set();
         List<CompletableFuture<Void>> batch = new ArrayList<>();
         try (ManifestReader reader = ManifestCodec.newReader(Files.newInputStream(manifestFile))) {

@@ -111,6 +111,16 @@ final class PushLock {
         covered.add(hash);
     }
 
+    /**
+     * Extends the repository's config object with the chunks: every backup needs it to be opened,
+     * so it is locked as long as any chunk (one request, only when the parent's chunks are extended).
+     */
+    void ensureConfig() {
+        if (!parentChunksSuffice) {
+            repository.store().extendRetention(RepositoryLayout.CONFIG, chunks);
+        }
+    }
+
     long extended() {
         return extended.sum();
     }
