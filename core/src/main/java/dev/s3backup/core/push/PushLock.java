@@ -21,11 +21,11 @@ import java.util.concurrent.atomic.LongAdder;
  * the chunks it takes from its parent only when the parent's date falls short of the new
  * backup's lock, and then to {@code now + days + slack}.
  */
-final class PushLock {
+public final class PushLock {
     /** Header property: every chunk the backup references is retained at least until this instant. */
-    static final String CHUNKS_UNTIL = "objectLock.chunksRetainUntil";
+    public static final String CHUNKS_UNTIL = "objectLock.chunksRetainUntil";
     /** Header property: the manifest's own retain-until (for people reading it; forget asks the store). */
-    static final String BACKUP_UNTIL = "objectLock.retainUntil";
+    public static final String BACKUP_UNTIL = "objectLock.retainUntil";
 
     private final Repository repository;
     private final Retention backup;
@@ -55,8 +55,17 @@ final class PushLock {
     }
 
     /** The header's promise about its chunks, or null when it has none (or one that cannot be read). */
-    static Instant chunksUntil(ManifestHeader header) {
-        String value = header.properties().get(CHUNKS_UNTIL);
+    public static Instant chunksUntil(ManifestHeader header) {
+        return instant(header, CHUNKS_UNTIL);
+    }
+
+    /** The retain-until a header says its manifest was written with, or null. */
+    public static Instant backupUntil(ManifestHeader header) {
+        return instant(header, BACKUP_UNTIL);
+    }
+
+    private static Instant instant(ManifestHeader header, String property) {
+        String value = header.properties().get(property);
         if (value == null) {
             return null;
         }

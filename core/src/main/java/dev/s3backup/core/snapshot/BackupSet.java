@@ -2,6 +2,7 @@ package dev.s3backup.core.snapshot;
 
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.push.PushLock;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.store.DeleteResult;
@@ -9,6 +10,7 @@ import dev.s3backup.core.store.ListPage;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
+import dev.s3backup.core.store.Retention;
 import dev.s3backup.core.store.StoreException;
 import dev.s3backup.manifest.BackupId;
 import dev.s3backup.manifest.Entry;
@@ -144,6 +146,19 @@ public final class BackupSet {
             h.properties().forEach((k, v) -> props.put("set.part." + token + "." + k, v));
         });
         ManifestHeader first = headers.values().iterator().next();
+        Retention retention = null;
+        if (repo.config().objectLock() != null) {
+            // The set is locked as long as its least-locked part, and promises what every part promises.
+            Instant until = earliest(headers.values().stream().map(PushLock::backupUntil).toList());
+            Instant chunksUntil = earliest(headers.values().stream().map(PushLock::chunksUntil).toList());
+            if (until != null) {
+                retention = new Retention(repo.config().objectLock().mode(), until);
+                props.put(PushLock.BACKUP_UNTIL, until.toString());
+            }
+            if (chunksUntil != null) {
+                props.put(PushLock.CHUNKS_UNTIL, chunksUntil.toString());
+            }
+        }
         ManifestHeader header = new ManifestHeader(id, first.name(), created, first.toolVersion(), "backup-set " + setId,
                 null, nodes, props);
         Path file = null;
@@ -165,7 +180,7 @@ public final class BackupSet {
                 }
                 writer.finish();
             }
-            store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.ofFile(file, null));
+            store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.ofFile(file, null).withRetention(retention));
             store.putIfAbsent(completeKey(setId), Payload.of(id.getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new BackupException(Reason.IO, "Cannot complete backup set " + setId + ": " + e.getMessage(), e);
@@ -240,6 +255,18 @@ public final class BackupSet {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot use backup set id '" + setId
                     + "': use 1-255 letters, digits, '.', '_' or '-'");
         }
+    }
+
+    /** The earliest of the instants, or null when any is missing (a part pushed without a lock). */
+    private static Instant earliest(List<Instant> instants) {
+        Instant min = null;
+        for (Instant i : instants) {
+            if (i == null) {
+                return null;
+            }
+            min = min == null || i.isBefore(min) ? i : min;
+        }
+        return min;
     }
 
     /** The repository's store, except that committing a backup creates this node's part instead. */
