@@ -48,6 +48,11 @@ public class DelegatingStore implements ObjectStore {
     }
 
     @Override
+    public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
+        return delegate.extendRetention(key, retention);
+    }
+
+    @Override
     public String describe() {
         return delegate.describe();
     }
