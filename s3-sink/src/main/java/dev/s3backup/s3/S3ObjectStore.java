@@ -6,22 +6,32 @@ import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectKeys;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
+import dev.s3backup.core.store.Retention;
 import dev.s3backup.core.store.StoreException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -70,7 +80,7 @@ final class S3ObjectStore implements ObjectStore {
     private final RetryCounter retries;
     /** Null until the first delete asks whether the bucket has Object Lock. */
     private volatile Boolean objectLockBucket;
-    private volatile java.util.concurrent.ExecutorService lookupPool;
+    private volatile ExecutorService lookupPool;
 
     S3ObjectStore(S3Client s3, SdkAutoCloseable ownedCredentials, S3Options options, String endpointForMessages,
                   RetryCounter retries) {
@@ -102,7 +112,7 @@ final class S3ObjectStore implements ObjectStore {
             // x-amz-sdk-checksum-algorithm too: some servers (moto) look for it or Content-MD5 on a locked PUT.
             request.objectLockMode(payload.retention().mode().name())
                     .objectLockRetainUntilDate(payload.retention().until())
-                    .checksumAlgorithm(software.amazon.awssdk.services.s3.model.ChecksumAlgorithm.SHA256);
+                    .checksumAlgorithm(ChecksumAlgorithm.SHA256);
         }
         if (sha256 != null) {
             // A precomputed x-amz-checksum-* header makes the SDK skip its own (CRC32) checksum.
@@ -229,7 +239,7 @@ final class S3ObjectStore implements ObjectStore {
      * whether the object is already retained long enough.
      */
     @Override
-    public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
+    public Instant extendRetention(String key, Retention retention) {
         ObjectKeys.requireValidKey(key);
         String fullKey = prefix + key;
         try {
@@ -238,7 +248,7 @@ final class S3ObjectStore implements ObjectStore {
             return retention.until();
         } catch (S3Exception e) {
             if (!S3Errors.isNoSuchKey(e) && (e.statusCode() == 403 || e.statusCode() == 400)) {
-                java.time.Instant current = head(key).map(ObjectInfo::retainUntil).orElse(null);
+                Instant current = head(key).map(ObjectInfo::retainUntil).orElse(null);
                 if (current != null && !current.isBefore(retention.until())) {
                     return current;
                 }
@@ -361,23 +371,23 @@ final class S3ObjectStore implements ObjectStore {
     }
 
     /** The current version of a key, and its retain-until. */
-    private record Version(String key, String versionId, java.time.Instant retainUntil, String error) {
+    private record Version(String key, String versionId, Instant retainUntil, String error) {
     }
 
     /** Deletes in an Object Lock bucket: by version, never a delete marker, never a locked object. */
     private DeleteResult deleteVersions(List<String> keys, int lookups) {
-        List<java.util.concurrent.Future<Version>> futures = new ArrayList<>(keys.size());
-        java.util.concurrent.ExecutorService pool = lookupPool();
+        List<Future<Version>> futures = new ArrayList<>(keys.size());
+        ExecutorService pool = lookupPool();
         for (String key : keys) {
             futures.add(pool.submit(() -> currentVersion(key)));
         }
         int deleted = 0;
         Map<String, String> failed = new LinkedHashMap<>();
-        Map<String, java.time.Instant> locked = new LinkedHashMap<>();
-        Map<String, java.time.Instant> retainOf = new java.util.HashMap<>();
+        Map<String, Instant> locked = new LinkedHashMap<>();
+        Map<String, Instant> retainOf = new HashMap<>();
         List<ObjectIdentifier> ids = new ArrayList<>();
-        java.time.Instant now = java.time.Instant.now();
-        for (java.util.concurrent.Future<Version> future : futures) {
+        Instant now = Instant.now();
+        for (Future<Version> future : futures) {
             Version v;
             try {
                 v = future.get();
@@ -385,7 +395,7 @@ final class S3ObjectStore implements ObjectStore {
                 Thread.currentThread().interrupt();
                 throw new StoreException(StoreException.Kind.IO, "Cannot delete objects in " + options.location()
                         + ": interrupted", e);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 throw new StoreException(StoreException.Kind.IO, "Cannot delete objects in " + options.location()
                         + ": " + e.getCause(), e.getCause());
             }
@@ -421,7 +431,7 @@ final class S3ObjectStore implements ObjectStore {
                 }
                 String key = error.key() != null && error.key().startsWith(prefix)
                         ? error.key().substring(prefix.length()) : error.key();
-                java.time.Instant until = retainOf.get(error.key());
+                Instant until = retainOf.get(error.key());
                 if ("AccessDenied".equals(error.code()) && until != null) {
                     // Its retention ended by this host's clock but not yet by the server's.
                     locked.put(key, until);
@@ -452,13 +462,13 @@ final class S3ObjectStore implements ObjectStore {
         }
     }
 
-    private java.util.concurrent.ExecutorService lookupPool() {
-        java.util.concurrent.ExecutorService pool = lookupPool;
+    private ExecutorService lookupPool() {
+        ExecutorService pool = lookupPool;
         if (pool == null) {
             synchronized (this) {
                 pool = lookupPool;
                 if (pool == null) {
-                    pool = java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+                    pool = Executors.newFixedThreadPool(8, r -> {
                         Thread t = new Thread(r, "s3backup-delete-lookup");
                         t.setDaemon(true);
                         return t;
@@ -472,7 +482,7 @@ final class S3ObjectStore implements ObjectStore {
 
     private static byte[] sha256Of(Payload payload, String fullKey) {
         try (InputStream in = payload.open()) {
-            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 digest.update(buffer, 0, n);
@@ -481,7 +491,7 @@ final class S3ObjectStore implements ObjectStore {
         } catch (IOException e) {
             throw new StoreException(StoreException.Kind.IO, "Cannot write " + fullKey + ": cannot read the body: "
                     + e.getMessage(), e);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
