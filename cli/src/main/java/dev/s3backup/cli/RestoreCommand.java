@@ -86,6 +86,10 @@ final class RestoreCommand extends BaseCommand {
         if (!result.complete()) {
             output.err().println("s3backup: error: " + result.failures().size() + " file(s) of backup "
                     + result.backupId() + " could not be restored; they are absent from the target");
+            if (result.failures().stream().anyMatch(f -> f.message().contains("the disk is full"))) {
+                output.err().println("s3backup: hint: free space on the target's disk, then rerun with --delta to keep "
+                        + "the files already restored");
+            }
             output.err().flush();
             return result.failures().stream().map(f -> ExitCodes.of(f.reason())).max(Integer::compare).orElse(ExitCodes.IO);
         }

@@ -393,7 +393,7 @@ public final class Restore {
         } catch (StoreException ex) {
             fail(dest, partial, reasonOf(ex), ex.getMessage());
         } catch (IOException ex) {
-            fail(dest, partial, Reason.IO, ex.toString());
+            fail(dest, partial, Reason.IO, isNoSpace(ex) ? "the disk is full (" + ex.getMessage() + ")" : ex.toString());
         } catch (RuntimeException ex) {
             // A store's stream may fail unchecked (an HTTP client's does); on a worker thread it
             // would vanish and the file would be missing from a restore reported complete.
@@ -504,6 +504,12 @@ public final class Restore {
             // reported below; the partial name never looks like the real file
         }
         failures.add(new RestoreResult.Failure(dest, reason, "Cannot restore " + dest + ": " + message));
+    }
+
+    /** ENOSPC or EDQUOT: Java reports both only through the operating system's message. */
+    private static boolean isNoSpace(IOException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"));
     }
 
     private static Reason reasonOf(StoreException e) {
