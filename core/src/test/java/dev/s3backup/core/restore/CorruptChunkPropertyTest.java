@@ -6,6 +6,7 @@ import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.push.Fixtures;
 import dev.s3backup.core.push.Push;
 import dev.s3backup.core.push.PushProgress;
+import dev.s3backup.manifest.testing.Fuzz;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryConfig;
 import dev.s3backup.core.repo.RepositoryLayout;

@@ -1,4 +1,4 @@
-package dev.s3backup.core.restore;
+package dev.s3backup.manifest.testing;
 
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -19,25 +19,25 @@ import org.junit.jupiter.api.TestInfo;
  *   <li>{@code -Ds3backup.fuzz.try=I}: only try I (with the failing run's seed, replays it).</li>
  * </ul>
  *
- * (The runner of manifest's test helper of the same name: the modules share no test code.)
+ * Shared with core's tests through this module's test-jar.
  */
-final class Fuzz {
-    static final String SEED_PROPERTY = "s3backup.fuzz.seed";
-    static final String TRIES_PROPERTY = "s3backup.fuzz.tries";
-    static final String ONE_TRY_PROPERTY = "s3backup.fuzz.try";
+public final class Fuzz {
+    public static final String SEED_PROPERTY = "s3backup.fuzz.seed";
+    public static final String TRIES_PROPERTY = "s3backup.fuzz.tries";
+    public static final String ONE_TRY_PROPERTY = "s3backup.fuzz.try";
     /** One base seed for every property of the run, so that the printed value replays any of them. */
     private static final long SEED = Long.getLong(SEED_PROPERTY, new SplittableRandom().nextLong() & Long.MAX_VALUE);
 
     /** One try: checks the property for inputs drawn from {@code random}; any throwable fails it. */
     @FunctionalInterface
-    interface Try {
+    public interface Try {
         void run(SplittableRandom random, Tally tally) throws Exception;
     }
 
     private Fuzz() {
     }
 
-    static void check(TestInfo test, int defaultTries, Try body) {
+    public static void check(TestInfo test, int defaultTries, Try body) {
         String name = test.getTestClass().map(Class::getSimpleName).orElse("?") + "#"
                 + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse(test.getDisplayName());
         long seed = SEED;
@@ -61,13 +61,28 @@ final class Fuzz {
                 (System.nanoTime() - started) / 1e9, tally);
     }
 
+    private static final long[] LONG_EDGES = {0, 1, -1, 2, -2, Integer.MAX_VALUE, Integer.MIN_VALUE,
+            Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE - 1, Long.MIN_VALUE + 1};
+
+    /**
+     * Any long, with the values a uniform draw would practically never give taken on purpose:
+     * 1 in 8 an edge (0, ±1, ±2, int and long limits), 1 in 8 a small number.
+     */
+    public static long edgyLong(SplittableRandom random) {
+        return switch (random.nextInt(8)) {
+            case 0 -> LONG_EDGES[random.nextInt(LONG_EDGES.length)];
+            case 1 -> random.nextLong(-1000, 1001);
+            default -> random.nextLong();
+        };
+    }
+
     @SafeVarargs
-    static <T> T oneOf(SplittableRandom random, T... choices) {
+    public static <T> T oneOf(SplittableRandom random, T... choices) {
         return choices[random.nextInt(choices.length)];
     }
 
     /** Distinct per property and try; mix64 is a bijection, so no two tries of a property share a seed. */
-    static long trySeed(long seed, String property, long index) {
+    public static long trySeed(long seed, String property, long index) {
         return mix64(mix64(seed ^ mix64(property.hashCode())) + index);
     }
 
@@ -78,10 +93,10 @@ final class Fuzz {
     }
 
     /** Counts of what the tries reached, printed after the run (how deep the inputs got). */
-    static final class Tally {
+    public static final class Tally {
         private final Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
 
-        void count(String label, Object value) {
+        public void count(String label, Object value) {
             counts.computeIfAbsent(label, k -> new TreeMap<>()).merge(String.valueOf(value), 1L, Long::sum);
         }
 
