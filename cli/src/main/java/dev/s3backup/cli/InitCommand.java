@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = {"Create a repository at --repo. Refuses a location that already holds one.",
             "The bucket of an s3:// repository must exist; a file:// directory is created.",
-            "With --object-lock-days N, every backup is locked for N days (S3 Object Lock): the bucket must have",
-            "been created with Object Lock enabled and no default retention (see docs/RETENTION.md)."},
+            "With --object-lock-days N, every backup is locked for N days (S3 Object Lock):",
+            "the bucket must have been created with Object Lock enabled and no default",
+            "retention (see docs/RETENTION.md)."},
         footer = ExitCodes.HELP_FOOTER)
 final class InitCommand extends BaseCommand {
     @Mixin
