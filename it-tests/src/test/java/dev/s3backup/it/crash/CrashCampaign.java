@@ -70,14 +70,23 @@ abstract class CrashCampaign {
 
     abstract CrashTarget target();
 
-    abstract int defaultPoints();
+    /** Kill points per operation when {@code -Ds3backup.crash.points} is not given. */
+    int defaultPoints() {
+        return 5;
+    }
 
     /** Bandwidth and request limits that make each command last long enough to be killed in its middle. */
-    abstract String uploadLimit();
+    String uploadLimit() {
+        return "8MiB";
+    }
 
-    abstract String downloadLimit();
+    String downloadLimit() {
+        return "8MiB";
+    }
 
-    abstract String requestLimit();
+    String requestLimit() {
+        return "60";
+    }
 
     /** Point {@code index} (from 1) of n: a random moment in the index-th n-th of the duration. */
     private long delay(Random random, int index, long durationNanos) {

@@ -6,24 +6,4 @@ class FileCrashTest extends CrashCampaign {
     CrashTarget target() {
         return CrashTarget.file(dir.resolve("repos"));
     }
-
-    @Override
-    int defaultPoints() {
-        return 5;
-    }
-
-    @Override
-    String uploadLimit() {
-        return "8MiB";
-    }
-
-    @Override
-    String downloadLimit() {
-        return "8MiB";
-    }
-
-    @Override
-    String requestLimit() {
-        return "60";
-    }
 }

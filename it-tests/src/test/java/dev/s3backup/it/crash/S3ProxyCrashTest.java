@@ -12,24 +12,4 @@ class S3ProxyCrashTest extends CrashCampaign {
     CrashTarget target() {
         return CrashTarget.s3Proxy();
     }
-
-    @Override
-    int defaultPoints() {
-        return 5;
-    }
-
-    @Override
-    String uploadLimit() {
-        return "8MiB";
-    }
-
-    @Override
-    String downloadLimit() {
-        return "8MiB";
-    }
-
-    @Override
-    String requestLimit() {
-        return "60";
-    }
 }
