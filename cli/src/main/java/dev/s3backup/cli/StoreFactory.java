@@ -46,7 +46,9 @@ final class StoreFactory {
                     throw new BackupException(Reason.NOT_FOUND, "Cannot open repository " + url
                             + ": no such directory (create a repository with 's3backup init')");
                 }
-                return new FileObjectStore(root);
+                FileObjectStore store = new FileObjectStore(root);
+                store.removeStaleUploads(FileObjectStore.STALE_UPLOAD_AGE);
+                return store;
             }
             case "s3" -> {
                 return S3Stores.open(url, options);

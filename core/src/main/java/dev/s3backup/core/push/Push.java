@@ -5,6 +5,7 @@ import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.cache.HashCache;
 import dev.s3backup.core.cache.ResumeJournal;
 import dev.s3backup.core.gc.PushGuard;
+import dev.s3backup.core.repo.ManifestSpool;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.source.FileIdentity;
@@ -205,7 +206,7 @@ public final class Push {
         Checkpoints checkpoints = options.dryRun() ? null : new Checkpoints();
         Totals totals;
         try {
-            manifestFile = Files.createTempFile("s3backup-manifest-", ".tmp");
+            manifestFile = ManifestSpool.create(Path.of(System.getProperty("java.io.tmpdir")));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(manifestFile), 1 << 16);
                  ManifestWriter writer = ManifestCodec.newWriter(out, header)) {
                 Deque<CompletableFuture<Entry>> pending = new ArrayDeque<>();

@@ -156,7 +156,7 @@ public final class Repository implements AutoCloseable {
     /** Copies a manifest to a local file, so it can be read twice without a second GET. */
     public Path downloadManifest(String id, Path dir) {
         try (InputStream in = openObject(RepositoryLayout.manifestKey(id), "backup " + id)) {
-            Path file = Files.createTempFile(dir, "manifest-", ".tmp");
+            Path file = ManifestSpool.create(dir);
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return file;
         } catch (IOException e) {

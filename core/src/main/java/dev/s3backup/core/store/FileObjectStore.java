@@ -22,6 +22,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -68,6 +70,8 @@ public final class FileObjectStore implements ObjectStore {
     public static final int DEFAULT_PAGE_SIZE = 1000;
 
     private static final String TMP = ObjectKeys.RESERVED_SEGMENT;
+    /** Age after which {@link #removeStaleUploads} may remove a stray upload. */
+    public static final Duration STALE_UPLOAD_AGE = Duration.ofHours(24);
     private static final String PUBLISH_LOCK = "publish.lock";
     private static final int COPY_BUFFER = 64 * 1024;
     private static final boolean WINDOWS =
@@ -103,6 +107,36 @@ public final class FileObjectStore implements ObjectStore {
         this.pageSize = pageSize;
         this.hardLinks = hardLinks;
         this.description = this.root.toUri().toString();
+    }
+
+    /**
+     * Removes uploads a killed process left in {@code .tmp/} ({@code put-*.part}) that were last
+     * modified more than {@code minAge} ago. A live put writes its temp file and publishes it within
+     * moments, so a day-old one belongs to nobody; the published object is a separate hard link
+     * (or was renamed away), so removing the temp name never touches an object. Errors are
+     * swallowed: cleaning must not fail the command that opened the store.
+     *
+     * @return how many files were deleted
+     */
+    public int removeStaleUploads(Duration minAge) {
+        int removed = 0;
+        Instant cutoff = Instant.now().minus(minAge);
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(tmpDir, "put-*.part")) {
+            for (Path part : parts) {
+                try {
+                    BasicFileAttributes attrs = Files.readAttributes(part, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (attrs.isRegularFile() && attrs.lastModifiedTime().toInstant().isBefore(cutoff)
+                            && Files.deleteIfExists(part)) {
+                        removed++;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // removed by another process, or not ours to remove: leave it
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no .tmp/ yet, or a read-only repository: nothing to clean this time
+        }
+        return removed;
     }
 
     /** The directory this store keeps its objects in. */

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -136,6 +139,28 @@ class FileObjectStoreTest {
     @Test
     void describeIsAFileUrl() {
         assertThat(new FileObjectStore(root).describe()).startsWith("file:///").endsWith("/");
+    }
+
+    @Test
+    void staleUploadsAreRemovedAndFreshOnesKept() throws IOException {
+        FileObjectStore store = new FileObjectStore(root);
+        store.putIfAbsent("chunks/ab/one", Payload.of(bytes("one")));
+        Path stale = Files.writeString(root.resolve(".tmp/put-1.part"), "killed upload");
+        Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(25))));
+        Path fresh = Files.writeString(root.resolve(".tmp/put-2.part"), "upload in progress");
+        Files.setLastModifiedTime(fresh, FileTime.from(Instant.now().minus(Duration.ofHours(23))));
+
+        int removed = store.removeStaleUploads(FileObjectStore.STALE_UPLOAD_AGE);
+
+        assertThat(removed).isEqualTo(1);
+        assertThat(stale).doesNotExist();
+        assertThat(fresh).exists();
+        assertThat(root.resolve("chunks/ab/one")).hasContent("one");
+    }
+
+    @Test
+    void removingStaleUploadsOfAStoreWithoutTmpDoesNothing() {
+        assertThat(new FileObjectStore(root.resolve("empty")).removeStaleUploads(Duration.ZERO)).isZero();
     }
 
     private static byte[] bytes(String s) {
