@@ -1,5 +1,6 @@
 package dev.s3backup.core.cache;
 
+import dev.s3backup.core.io.AtomicReplace;
 import dev.s3backup.manifest.ChunkRef;
 import dev.s3backup.manifest.Sha256;
 import java.io.DataInputStream;
@@ -11,11 +12,9 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,11 +105,7 @@ public final class ResumeJournal implements AutoCloseable {
                     }
                     data.flush();
                 }
-                try {
-                    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
+                AtomicReplace.move(temp, file);
             } finally {
                 Files.deleteIfExists(temp);
             }
