@@ -104,7 +104,7 @@ final class PushCommand extends BaseCommand {
                     repoId, repo.config().chunkSize(), HashCache.DEFAULT_MAX_ENTRIES, rehash, output::warn);
             ResumeJournal journal = noCache || dryRun ? ResumeJournal.disabled()
                     : ResumeJournal.open(ResumeJournal.fileFor(localDir, repoId), repoId, output::warn);
-            result = snapshotFlow.active() ? snapshotFlow.push(output, repo, options, parsed, cache, journal, progress)
+            result = snapshotFlow.active() ? snapshotFlow.push(output, repo, repoOptions.repo, options, parsed, cache, journal, progress)
                     : new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).useResumeJournal(journal)
                     .checkpointEvery(checkpointInterval()).packSmallFilesBelow(packThreshold()).run(parsed);
         }

@@ -51,6 +51,10 @@ final class SnapshotPushFlow {
             description = "How to run hyperdex, e.g. 'ssh coordinator hyperdex' (default: ${DEFAULT-VALUE}).")
     String hyperdexCommand;
 
+    @Option(names = "--hyperdex-coordinator", paramLabel = "HOST:PORT",
+            description = "The coordinator 'hyperdex backup' talks to (passed as -h HOST -p PORT; default: hyperdex's own).")
+    String hyperdexCoordinator;
+
     @Option(names = "--hyperdex-dir", paramLabel = "DIR", defaultValue = ".",
             description = "Where hyperdex backup runs and leaves NAME.coordinator.bin (default: the current directory).")
     Path hyperdexDir;
@@ -61,7 +65,9 @@ final class SnapshotPushFlow {
 
     @Option(names = "--backup-set", paramLabel = "ID",
             description = "Push this host's node as one part of backup set ID; the set becomes one backup once every "
-                    + "node of --set-nodes has pushed its part (see 's3backup backup-sets'). Needs --node and --set-nodes.")
+                    + "node of --set-nodes has pushed its part (see 's3backup backup-sets'). Needs --node and --set-nodes, "
+                    + "except with --hyperdex: then this host pushes its own daemons and coordinator.bin as node "
+                    + "'" + HYPERDEX_COORDINATOR_NODE + "' and prints the command each other daemon host must run.")
     String backupSet;
 
     @Option(names = "--node", paramLabel = "TOKEN", description = "With --backup-set: the node this host pushes.")
@@ -71,7 +77,10 @@ final class SnapshotPushFlow {
             description = "With --backup-set: every node of the set, e.g. n1,n2,n3 (the same on every host).")
     List<String> setNodes;
 
+    static final String HYPERDEX_COORDINATOR_NODE = "coordinator";
+
     private BackupSet.Status setStatus;
+    private final List<String> otherHostCommands = new ArrayList<>();
     private Snapshot taken;
     private HyperDexBackup hyperdexTaken;
     private boolean kept;
@@ -86,7 +95,14 @@ final class SnapshotPushFlow {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --freeze, --thaw, --snapshot-dir, "
                     + "--copy-fallback and --immutable need --snapshot");
         }
-        if ((backupSet == null) != (node == null) || (backupSet == null) != (setNodes == null)) {
+        if (hyperdex != null && backupSet != null && (node != null || setNodes != null)) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot push: with --hyperdex, --backup-set takes its nodes "
+                    + "from hyperdex's output; drop --node and --set-nodes");
+        }
+        if (hyperdex == null && hyperdexCoordinator != null) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --hyperdex-coordinator needs --hyperdex");
+        }
+        if (hyperdex == null && ((backupSet == null) != (node == null) || (backupSet == null) != (setNodes == null))) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --backup-set, --node and --set-nodes go together");
         }
         if (keepSnapshot && !snapshot && hyperdex == null) {
@@ -94,8 +110,11 @@ final class SnapshotPushFlow {
         }
     }
 
-    PushResult push(Output output, Repository repo, PushOptions options, List<Source> sources, HashCache cache,
-                    ResumeJournal journal, PushProgress progress) {
+    PushResult push(Output output, Repository repo, String repoUrl, PushOptions options, List<Source> sources,
+                    HashCache cache, ResumeJournal journal, PushProgress progress) {
+        if (hyperdex != null) {
+            return pushHyperDex(output, repo, repoUrl, options, sources, cache, journal, progress);
+        }
         if (backupSet != null) {
             for (Source s : sources) {
                 if (!s.looseFile() && !s.token().equals(node)) {
@@ -114,12 +133,9 @@ final class SnapshotPushFlow {
 
     private PushResult pushOne(Output output, Repository repo, PushOptions options, List<Source> sources,
                                HashCache cache, ResumeJournal journal, PushProgress progress) {
-        if (!snapshot && hyperdex == null) {
+        if (!snapshot) {
             return new Push(repo, options, Clock.systemUTC(), progress).useHashCache(cache).useResumeJournal(journal)
                     .run(sources);
-        }
-        if (hyperdex != null) {
-            return pushHyperDex(output, repo, options, sources, cache, journal, progress);
         }
         SnapshotOptions snapshotOptions = flags.options();
         LsmBackup backup = LsmBackup.to(repo, options).snapshotOptions(snapshotOptions).keepSnapshot(keepSnapshot)
@@ -133,29 +149,71 @@ final class SnapshotPushFlow {
         return r.push();
     }
 
-    private PushResult pushHyperDex(Output output, Repository repo, PushOptions options, List<Source> sources,
-                                    HashCache cache, ResumeJournal journal, PushProgress progress) {
+    /**
+     * Takes HyperDex's snapshot and pushes what this host can read. Daemons on other hosts are
+     * pushed there as parts of a backup set (with --backup-set; this host prints their commands),
+     * or the push is refused naming them. Whatever fails, the snapshot left on this host is
+     * removed (unless --keep-snapshot), so the next run can take a fresh backup of that name.
+     */
+    private PushResult pushHyperDex(Output output, Repository repo, String repoUrl, PushOptions options,
+                                    List<Source> sources, HashCache cache, ResumeJournal journal, PushProgress progress) {
         if (snapshot) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot push: --hyperdex takes its own snapshot; "
                     + "drop --snapshot");
         }
-        HyperDexBackup hd = HyperDexBackup.take(hyperdexCommand, hyperdex, hyperdexDir.toAbsolutePath(),
+        HyperDexBackup.Command command = new HyperDexBackup.Command(hyperdexCommand, hyperdexCoordinator,
                 SnapshotFlags.parseDuration(hyperdexTimeout));
+        HyperDexBackup hd = HyperDexBackup.take(command, hyperdex, hyperdexDir.toAbsolutePath(),
+                HyperDexBackup.thisHostsAddresses());
         hyperdexTaken = hd;
-        List<Source> all = new ArrayList<>(hd.sources());
-        all.addAll(sources);
-        PushResult result = new Push(repo, options.withProperties(hd.properties()), Clock.systemUTC(), progress)
-                .useHashCache(cache).useResumeJournal(journal).run(all);
-        kept = keepSnapshot;
-        if (!keepSnapshot) {
-            try {
-                hd.delete();
-            } catch (IOException e) {
-                kept = true;
-                output.warn("could not remove the HyperDex snapshot " + hd.nodes().values() + ": " + e.getMessage());
+        kept = true;
+        try {
+            List<HyperDexBackup.Server> remote = hd.remoteServers();
+            if (!remote.isEmpty() && backupSet == null) {
+                throw new BackupException(Reason.INVALID_INPUT, "Cannot push HyperDex backup " + hd.name() + ": "
+                        + remote + " run on other hosts, and their snapshots cannot be read here; push with "
+                        + "--backup-set ID so that each host pushes its own daemon (this host prints their commands), "
+                        + "and remove DATA/backup-" + hd.name() + " on those hosts");
             }
+            List<Source> all = new ArrayList<>(hd.sources());
+            all.addAll(sources);
+            PushOptions withHd = options.withProperties(hd.properties());
+            PushResult result;
+            if (backupSet == null) {
+                result = new Push(repo, withHd, Clock.systemUTC(), progress).useHashCache(cache).useResumeJournal(journal)
+                        .run(all);
+            } else {
+                List<String> nodes = new ArrayList<>(List.of(HYPERDEX_COORDINATOR_NODE));
+                remote.forEach(s -> nodes.add(s.id()));
+                Repository part = BackupSet.partRepository(repo, backupSet, HYPERDEX_COORDINATOR_NODE, nodes);
+                result = new Push(part, withHd.withProperties(Map.of("set.id", backupSet, "set.node",
+                        HYPERDEX_COORDINATOR_NODE)), Clock.systemUTC(), progress).useHashCache(cache)
+                        .useResumeJournal(journal).run(all);
+                setStatus = BackupSet.tryComplete(repo, backupSet, Path.of(System.getProperty("java.io.tmpdir")));
+                for (HyperDexBackup.Server s : remote) {
+                    otherHostCommands.add("on " + s.ip() + ": s3backup push -r " + repoUrl + " --backup-set " + backupSet
+                            + " --node " + s.id() + " --set-nodes " + String.join(",", nodes) + " " + s.id() + "="
+                            + s.path() + " && rm -rf " + s.path());
+                }
+            }
+            if (!keepSnapshot) {
+                String left = hd.delete();
+                if (left.isEmpty()) {
+                    kept = false;
+                } else {
+                    output.warn("could not remove the HyperDex snapshot: " + left);
+                }
+            }
+            return result;
+        } catch (RuntimeException e) {
+            if (!keepSnapshot) {
+                String left = hd.delete();
+                output.warn(left.isEmpty()
+                        ? "removed the HyperDex snapshot " + hd.name() + " of this host, so the next run can take it again"
+                        : "could not remove the HyperDex snapshot: " + left);
+            }
+            throw e;
         }
-        return result;
     }
 
     void printSummary(Output output) {
@@ -167,7 +225,12 @@ final class SnapshotPushFlow {
         if (hyperdexTaken != null) {
             output.out().printf("  hyperdex:       'backup %s' took %s ms (the cluster's pause is within it), %d servers; "
                     + "%s%n", hyperdexTaken.name(), Snapshot.millis(hyperdexTaken.duration()),
-                    hyperdexTaken.nodes().size(), kept ? "snapshot kept" : "snapshot removed");
+                    hyperdexTaken.servers().size(), kept ? "snapshot kept" : "snapshot removed");
+            if (!otherHostCommands.isEmpty()) {
+                output.out().printf("  other hosts:    %d daemon(s) run elsewhere; push each there (with the same S3 "
+                        + "options as here):%n", otherHostCommands.size());
+                otherHostCommands.forEach(c -> output.out().printf("    %s%n", c));
+            }
         }
         if (taken != null) {
             SnapshotFlags.printSummary(output, taken, kept);
@@ -182,7 +245,9 @@ final class SnapshotPushFlow {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("name", hyperdexTaken.name());
             m.put("backupMillis", hyperdexTaken.duration().toNanos() / 1e6);
-            m.put("servers", new ArrayList<>(hyperdexTaken.nodes().keySet()));
+            m.put("servers", hyperdexTaken.servers().stream().map(HyperDexBackup.Server::id).toList());
+            m.put("remoteServers", hyperdexTaken.remoteServers().stream().map(HyperDexBackup.Server::id).toList());
+            m.put("otherHostCommands", otherHostCommands);
             m.put("kept", kept);
             json.put("hyperdex", m);
         }
