@@ -46,6 +46,9 @@ public final class S3TestServers {
     private static final Lazy S3MOCK = new Lazy(S3TestServers::startS3Mock);
     private static final Lazy S3PROXY = new Lazy(S3TestServers::startS3Proxy);
     private static final Lazy MOTO = new Lazy(S3TestServers::startMoto);
+    private static final Lazy CEPH_RGW = new Lazy(S3TestServers::startCephRgw);
+    /** Set when Ceph is not installed: every Ceph RGW test is skipped with this notice. */
+    private static volatile String cephMissing;
     /** Set when moto_server is not installed: every moto test is skipped with this notice. */
     private static volatile String motoMissing;
 
@@ -143,6 +146,28 @@ public final class S3TestServers {
         return MOTO.get();
     }
 
+    /**
+     * Ceph's RADOS Gateway (Debian's ceph-mon, ceph-osd, radosgw and ceph-common; .ci/run installs
+     * them), started on first call by {@code scripts/ceph-rgw.sh}: a one-node cluster with a
+     * memstore OSD on loopback, a production S3 implementation. Checks credentials; does not verify
+     * {@code x-amz-checksum-sha256} (only Content-MD5 and the signed payload hash). Where the
+     * packages are not installed, the calling test is skipped with a NOTICE.
+     */
+    public static Server cephRgw() {
+        if (cephMissing == null) {
+            for (String program : List.of("ceph-mon", "ceph-osd", "radosgw", "radosgw-admin")) {
+                if (findOnPath(program) == null && !Files.isExecutable(Path.of("/usr/bin", program))) {
+                    cephMissing = "NOTICE: " + program + " is not installed: Ceph RGW tests skipped (.ci/run installs "
+                            + "them: apt-get install ceph-mon ceph-osd radosgw ceph-common)";
+                    System.err.println(cephMissing);
+                    break;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(cephMissing == null, cephMissing);
+        return CEPH_RGW.get();
+    }
+
     private static Path findOnPath(String program) {
         String path = System.getenv("PATH");
         if (path == null) {
@@ -204,6 +229,61 @@ public final class S3TestServers {
         Path work = Files.createTempDirectory("s3backup-moto-");
         return startWithRetries("moto", port -> new Launch(null, List.of(program.toString(), "-H", "127.0.0.1",
                 "-p", Integer.toString(port)), work, "moto-access", "moto-secret", MOTO_VERIFIES_CHECKSUMS, false));
+    }
+
+    private static Server startCephRgw() throws IOException {
+        Path script = projectFile("scripts/ceph-rgw.sh");
+        Path work = Files.createTempDirectory("s3backup-ceph-");
+        Path dir = work.resolve("cluster");
+        String access = "rgw-access";
+        String secret = "rgw-secret-" + UUID.randomUUID();
+        int port = freePort();
+        Path log = logDir().resolve("ceph-rgw-" + port + ".log");
+        Process process = new ProcessBuilder("bash", script.toString(), "start", dir.toString(), Integer.toString(port),
+                access, secret).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopCeph(script, dir, work), "stop-ceph-rgw"));
+        long started = System.nanoTime();
+        try {
+            if (!process.waitFor(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("Ceph RGW did not start within " + STARTUP_TIMEOUT.toSeconds() + " s; log "
+                        + log + ":\n" + tail(log));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while starting Ceph RGW", e);
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException("Ceph RGW failed to start (status " + process.exitValue() + "); log " + log
+                    + ":\n" + tail(log) + "\ncluster logs in " + dir.resolve("log"));
+        }
+        URI endpoint = URI.create("http://127.0.0.1:" + port);
+        System.err.printf("Ceph RGW ready at %s after %d ms (log %s)%n", endpoint,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), log);
+        return new Server("Ceph RGW", endpoint, access, secret, REGION, false, true, log);
+    }
+
+    private static void stopCeph(Path script, Path dir, Path work) {
+        try {
+            new ProcessBuilder("bash", script.toString(), "stop", dir.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(30, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // the daemons die with the machine; nothing stored is lost
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deleteTree(work);
+    }
+
+    /** A file of the project, found from the module directory the tests run in. */
+    private static Path projectFile(String relative) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve(relative);
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("Cannot find " + relative + " above " + Path.of("").toAbsolutePath());
     }
 
     /** Whether moto rejects a put whose x-amz-checksum-sha256 does not match the body (measured). */
