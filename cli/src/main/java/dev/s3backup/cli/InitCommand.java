@@ -3,7 +3,9 @@ package dev.s3backup.cli;
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.repo.ObjectLockSettings;
 import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Retention;
+import dev.s3backup.core.store.ServerProbe;
 import dev.s3backup.s3.S3BucketPolicies;
 import dev.s3backup.s3.S3Options;
 import dev.s3backup.core.repo.RepositoryConfig;
@@ -46,6 +48,11 @@ final class InitCommand extends BaseCommand {
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
+    @Option(names = "--accept-no-create-only",
+            description = "Create the repository even where the store ignores create-only writes (If-None-Match), "
+                    + "which deduplication and gc rely on: run no gc while a push may run, and know the risk.")
+    boolean acceptNoCreateOnly;
+
     @Override
     public Integer call() {
         Output output = output();
@@ -55,7 +62,24 @@ final class InitCommand extends BaseCommand {
                     "Cannot init: --chunk-size must be between 64KiB and 64MiB, not " + chunkSize);
         }
         ObjectLockSettings lock = objectLock();
-        try (Repository repo = Repository.init(StoreFactory.open(repoOptions, true), (int) size, lock)) {
+        ObjectStore store = StoreFactory.open(repoOptions, true);
+        ServerChecks.Result checks;
+        try {
+            checks = ServerChecks.run(store, repoOptions.requireRepo(), repoOptions);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        ServerProbe.Report probe = checks.probe();
+        if (probe.createOnly().failed() && !acceptNoCreateOnly) {
+            store.close();
+            throw new BackupException(BackupException.Reason.INTEGRITY, ServerChecks.unsafe(store.describe(), checks)
+                    .getMessage() + "; no repository created ('s3backup doctor' shows every check; "
+                    + "--accept-no-create-only creates it anyway)");
+        }
+        RepositoryConfig wanted = RepositoryConfig.create((int) size, lock).withServer(new RepositoryConfig.ServerFacts(
+                probe.createOnly().holds(), probe.checksumsVerified().holds(), probe.probedAt()));
+        try (Repository repo = Repository.init(store, wanted)) {
             RepositoryConfig config = repo.config();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -68,6 +92,7 @@ final class InitCommand extends BaseCommand {
                     m.put("objectLockDays", lock.days());
                     m.put("objectLockSlackDays", lock.slackDays());
                 }
+                m.put("server", ServerChecks.toMap(checks));
                 output.out().println(Json.write(m));
             } else {
                 output.out().println("Created repository " + repo.describe() + " (id " + config.repositoryId()
@@ -76,6 +101,12 @@ final class InitCommand extends BaseCommand {
                     output.out().println("Object Lock: every backup is locked " + lock.mode() + " for " + lock.days()
                             + " day(s) after its push; chunks for " + lock.slackDays() + " day(s) more");
                 }
+                ServerChecks.print(output, repo.describe(), checks);
+            }
+            ServerChecks.warn(output, checks);
+            if (probe.createOnly().failed()) {
+                output.warn("created although the store ignores create-only writes (--accept-no-create-only): run no gc "
+                        + "while a push may run");
             }
         }
         return ExitCodes.OK;

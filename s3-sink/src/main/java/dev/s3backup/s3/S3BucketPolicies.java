@@ -106,7 +106,10 @@ public final class S3BucketPolicies {
                 return new ObjectLockStatus(enabled, defaultRetention);
             } catch (S3Exception e) {
                 String code = S3Errors.code(e);
-                if ("ObjectLockConfigurationNotFoundError".equals(code) || e.statusCode() == 501
+                // S3Mock answers 400 InvalidRequest "Bucket is missing Object Lock Configuration".
+                boolean missing = "InvalidRequest".equals(code) && e.getMessage() != null
+                        && e.getMessage().contains("missing Object Lock Configuration");
+                if (missing || "ObjectLockConfigurationNotFoundError".equals(code) || e.statusCode() == 501
                         || (e.statusCode() == 404 && !"NoSuchBucket".equals(code))) {
                     return new ObjectLockStatus(false, null);
                 }

@@ -50,9 +50,13 @@ public final class Repository implements AutoCloseable {
      * Object Lock enabled); the config itself is written without retention.
      */
     public static Repository init(ObjectStore store, int chunkSize, ObjectLockSettings objectLock) {
+        return init(store, RepositoryConfig.create(chunkSize, objectLock));
+    }
+
+    /** Creates a new repository with this config (made by {@link RepositoryConfig#create}, perhaps with server facts). */
+    public static Repository init(ObjectStore store, RepositoryConfig config) {
         RequestCounts requests = new RequestCounts(store::retries);
         ObjectStore counted = new CountingObjectStore(store, requests);
-        RepositoryConfig config = RepositoryConfig.create(chunkSize, objectLock);
         if (counted.putIfAbsent(RepositoryLayout.CONFIG, Payload.of(config.encode())) == ObjectStore.PutOutcome.ALREADY_EXISTED) {
             throw new BackupException(Reason.INVALID_INPUT,
                     "Cannot init repository " + store.describe() + ": a repository already exists there");

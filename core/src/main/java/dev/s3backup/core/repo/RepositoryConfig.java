@@ -14,9 +14,22 @@ import java.util.UUID;
  * @param objectLock the Object Lock policy, or null for none. A config with one is format version
  *     {@value #OBJECT_LOCK_FORMAT}, so an s3backup too old to honour the lock refuses the repository
  *     instead of writing unlocked backups into it
+ * @param server what {@code init} found the store to guarantee (null: not probed, a repository made
+ *     by an older s3backup). Older readers ignore these lines, so they need no new format version
  */
 public record RepositoryConfig(int formatVersion, String repositoryId, String hash, String chunker, int chunkSize,
-                               ObjectLockSettings objectLock) {
+                               ObjectLockSettings objectLock, ServerFacts server) {
+    /**
+     * What the store was found to guarantee when the repository was created.
+     *
+     * @param createOnly null when the probe could not tell (likewise checksumsVerified)
+     */
+    public record ServerFacts(Boolean createOnly, Boolean checksumsVerified, java.time.Instant probedAt) {
+        public ServerFacts {
+            Objects.requireNonNull(probedAt, "probedAt");
+        }
+    }
+
     public static final int CURRENT_FORMAT = 2;
     /** The format version of a repository without Object Lock (what every older s3backup reads). */
     public static final int PLAIN_FORMAT = 1;
@@ -48,7 +61,17 @@ public record RepositoryConfig(int formatVersion, String repositoryId, String ha
     }
 
     public RepositoryConfig(int formatVersion, String repositoryId, String hash, String chunker, int chunkSize) {
-        this(formatVersion, repositoryId, hash, chunker, chunkSize, null);
+        this(formatVersion, repositoryId, hash, chunker, chunkSize, null, null);
+    }
+
+    public RepositoryConfig(int formatVersion, String repositoryId, String hash, String chunker, int chunkSize,
+                            ObjectLockSettings objectLock) {
+        this(formatVersion, repositoryId, hash, chunker, chunkSize, objectLock, null);
+    }
+
+    /** This config with the store's probed guarantees recorded. */
+    public RepositoryConfig withServer(ServerFacts facts) {
+        return new RepositoryConfig(formatVersion, repositoryId, hash, chunker, chunkSize, objectLock, facts);
     }
 
     public static RepositoryConfig create(int chunkSize) {
@@ -72,6 +95,13 @@ public record RepositoryConfig(int formatVersion, String repositoryId, String ha
             sb.append("object-lock-mode=").append(objectLock.mode()).append('\n');
             sb.append("object-lock-days=").append(objectLock.days()).append('\n');
             sb.append("object-lock-slack-days=").append(objectLock.slackDays()).append('\n');
+        }
+        if (server != null) {
+            sb.append("server-create-only=").append(server.createOnly() == null ? "unknown" : server.createOnly())
+                    .append('\n');
+            sb.append("server-checksums-verified=").append(server.checksumsVerified() == null ? "unknown"
+                    : server.checksumsVerified()).append('\n');
+            sb.append("server-probed=").append(server.probedAt()).append('\n');
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -109,11 +139,21 @@ public record RepositoryConfig(int formatVersion, String repositoryId, String ha
                         Integer.parseInt(values.getOrDefault("object-lock-days", "?")),
                         Integer.parseInt(values.getOrDefault("object-lock-slack-days", "?")));
             }
+            ServerFacts server = null;
+            if (values.containsKey("server-probed")) {
+                server = new ServerFacts(tristate(values.get("server-create-only")),
+                        tristate(values.get("server-checksums-verified")),
+                        java.time.Instant.parse(values.get("server-probed")));
+            }
             return new RepositoryConfig(version, values.get("repository-id"), values.get("hash"),
-                    values.get("chunker"), Integer.parseInt(values.getOrDefault("chunk-size", "?")), lock);
-        } catch (IllegalArgumentException | NullPointerException e) {
+                    values.get("chunker"), Integer.parseInt(values.getOrDefault("chunk-size", "?")), lock, server);
+        } catch (IllegalArgumentException | NullPointerException | java.time.format.DateTimeParseException e) {
             throw new BackupException(BackupException.Reason.INTEGRITY,
                     "Cannot open repository " + where + ": invalid config: " + e.getMessage(), e);
         }
+    }
+
+    private static Boolean tristate(String value) {
+        return value == null || value.equals("unknown") ? null : Boolean.parseBoolean(value);
     }
 }

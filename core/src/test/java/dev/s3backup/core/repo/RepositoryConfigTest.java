@@ -95,4 +95,14 @@ class RepositoryConfigTest {
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void theProbedServerFactsRoundTripAndAnOlderConfigHasNone() {
+        RepositoryConfig config = RepositoryConfig.create(1 << 20).withServer(new RepositoryConfig.ServerFacts(true, null,
+                java.time.Instant.parse("2026-12-06T10:00:00Z")));
+        RepositoryConfig back = RepositoryConfig.decode(config.encode(), "test");
+        assertThat(back).isEqualTo(config);
+        assertThat(back.server().checksumsVerified()).isNull();
+        assertThat(RepositoryConfig.decode(RepositoryConfig.create(1 << 20).encode(), "test").server()).isNull();
+    }
 }
