@@ -44,6 +44,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -65,6 +66,8 @@ public final class Restore {
     private final List<RestoreResult.Failure> failures = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder filesRestored = new LongAdder();
     private final LongAdder filesKept = new LongAdder();
+    /** The first Error of a worker (a bug, or out of memory): it ends the restore, never a file quietly. */
+    private final AtomicReference<IllegalStateException> broken = new AtomicReference<>();
     private final Cache<Sha256, byte[]> packs = Caffeine.newBuilder().maximumWeight(PACK_CACHE_BYTES)
             .weigher((Sha256 k, byte[] v) -> v.length).executor(Runnable::run).build();
 
@@ -274,7 +277,7 @@ public final class Restore {
         Semaphore window = new Semaphore(options.threads() * 4);
         try (ManifestReader reader = openLocal(id, manifest)) {
             Set<String> createdNodeDirs = new HashSet<>();
-            for (Entry e = reader.next(); e != null; e = reader.next()) {
+            for (Entry e = reader.next(); e != null && broken.get() == null; e = reader.next()) {
                 if (!selected(e)) {
                     continue;
                 }
@@ -311,6 +314,9 @@ public final class Restore {
                 workers.shutdownNow();
                 Thread.currentThread().interrupt();
             }
+        }
+        if (broken.get() != null) {
+            throw broken.get();
         }
     }
 
@@ -398,6 +404,10 @@ public final class Restore {
             // A store's stream may fail unchecked (an HTTP client's does); on a worker thread it
             // would vanish and the file would be missing from a restore reported complete.
             fail(dest, partial, Reason.IO, ex.toString());
+        } catch (Error ex) {
+            // Uncaught, it would end only this worker thread, and the restore would report success.
+            fail(dest, partial, Reason.IO, ex.toString());
+            broken.compareAndSet(null, new IllegalStateException("Cannot restore " + dest + ": " + ex, ex));
         }
     }
 

@@ -313,6 +313,9 @@ public final class Verifier {
                 if (e.getCause() instanceof RuntimeException r) {
                     throw r;
                 }
+                if (e.getCause() instanceof Error err) {
+                    throw new IllegalStateException("Cannot list chunks: " + err, err);
+                }
                 throw new BackupException(Reason.IO, "Cannot list chunks: " + e.getCause(), e.getCause());
             } finally {
                 pool.shutdownNow();
@@ -529,6 +532,10 @@ public final class Verifier {
                         readChunk(slot);
                     } catch (RuntimeException e) {
                         fatal.compareAndSet(null, e);
+                    } catch (Error e) {
+                        // Uncaught, it would end only this worker thread and leave the chunk unjudged.
+                        fatal.compareAndSet(null, new IllegalStateException("Cannot verify chunk " + table.hash(slot)
+                                + ": " + e, e));
                     } finally {
                         window.release();
                     }

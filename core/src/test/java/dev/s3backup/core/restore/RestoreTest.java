@@ -360,6 +360,30 @@ class RestoreTest {
         assertThat(tree(target)).noneMatch(p -> p.endsWith(".s3backup-partial"));
     }
 
+    @Test
+    void anErrorInAWorkerFailsTheRestoreNamingTheFile() throws Exception {
+        PushResult pushed = pushCluster();
+        ChunkRef chunk = entry(store, pushed.backupId(), "2", "000001.sst").chunks().get(0);
+        String brokenKey = RepositoryLayout.chunkKey(chunk.hash());
+        ObjectStore erring = new DelegatingStore(store) {
+            @Override
+            public InputStream get(String key) {
+                if (key.equals(brokenKey)) {
+                    throw new AssertionError("injected worker error");
+                }
+                return super.get(key);
+            }
+        };
+
+        assertThatThrownBy(() -> restore(erring, Repository.LATEST, target))
+                .isNotInstanceOf(BackupException.class)
+                .hasMessageContaining("2/000001.sst")
+                .hasRootCauseInstanceOf(AssertionError.class)
+                .hasRootCauseMessage("injected worker error");
+        assertThat(target.resolve("2/000001.sst")).doesNotExist();
+        assertThat(tree(target)).noneMatch(p -> p.contains(".s3backup-partial"));
+    }
+
     private void assertRefusedBeforeWriting(String id, String... messageParts) throws IOException {
         for (boolean targetExists : new boolean[] {false, true}) {
             if (targetExists) {

@@ -327,6 +327,28 @@ class VerifierTest {
     }
 
     @Test
+    void anErrorWhileReadingAChunkFailsTheVerifyInsteadOfVanishing() {
+        pushFiles(3, 8);
+        String victim = store.keys().stream().filter(k -> k.startsWith("chunks/")).findFirst().orElseThrow();
+        ObjectStore erring = new DelegatingStore(store) {
+            @Override
+            public InputStream get(String key) {
+                if (key.equals(victim)) {
+                    throw new AssertionError("injected worker error");
+                }
+                return super.get(key);
+            }
+        };
+        Verifier verifier = new Verifier(Repository.open(erring), tier1().withReadData(ReadData.all()),
+                Clock.fixed(NOW, ZoneOffset.UTC), new VerifyProgress());
+
+        assertThatThrownBy(verifier::run)
+                .isNotInstanceOf(BackupException.class)
+                .hasMessageContaining(victim.substring(victim.lastIndexOf('/') + 1))
+                .hasRootCauseMessage("injected worker error");
+    }
+
+    @Test
     void parallelListingOfTheFanOutPrefixesFindsTheSame() throws IOException {
         pushFiles(40, 9);
         store.remove(keyOfFile("000010.sst"));
