@@ -68,6 +68,7 @@ public final class Restore {
     private final LongAdder filesKept = new LongAdder();
     /** The first Error of a worker (a bug, or out of memory): it ends the restore, never a file quietly. */
     private final AtomicReference<IllegalStateException> broken = new AtomicReference<>();
+    private DirectorySync directorySync = new DirectorySync(DirectorySync.FSYNC);
     private final Cache<Sha256, byte[]> packs = Caffeine.newBuilder().maximumWeight(PACK_CACHE_BYTES)
             .weigher((Sha256 k, byte[] v) -> v.length).executor(Runnable::run).build();
 
@@ -75,6 +76,12 @@ public final class Restore {
         this.repository = repository;
         this.options = options;
         this.progress = progress;
+    }
+
+    /** Tests watch which directories are synced, and when. */
+    Restore syncDirectoriesWith(DirectorySync.Fsync fsync) {
+        this.directorySync = new DirectorySync(fsync);
+        return this;
     }
 
     public RestoreResult run(String idOrLatest, Path target) {
@@ -89,14 +96,20 @@ public final class Restore {
             Plan plan = check(id, manifest);
             progress.totalBytes.set(plan.bytes);
             progress.totalFiles.set(plan.files);
+            boolean rootIsNew = !Files.exists(root, LinkOption.NOFOLLOW_LINKS);
             Files.createDirectories(root);
             Path realRoot = root.toRealPath();
+            if (rootIsNew) {
+                directorySync.entryAdded(realRoot);
+            }
             List<Entry> directories = new ArrayList<>();
             List<Entry> symlinks = new ArrayList<>();
             restoreFiles(id, manifest, realRoot, plan.partialNames, directories, symlinks);
             for (Entry link : symlinks) {
                 restoreSymlink(realRoot, link);
             }
+            // Before the modes: a directory made unreadable could not be opened to be synced.
+            directorySync.syncAll();
             // Deepest first, so a read-only directory is locked only after its content is in place.
             directories.sort(Comparator.comparing((Entry e) -> destination(e)).reversed());
             for (Entry dir : directories) {
@@ -328,12 +341,13 @@ public final class Restore {
      *
      * @param relative '/'-separated, already checked safe (no '.', '..' or empty segment)
      */
-    private static void createDirectoriesInside(Path root, String relative) throws IOException {
+    private void createDirectoriesInside(Path root, String relative) throws IOException {
         Path dir = root;
         for (String segment : relative.split("/")) {
             dir = dir.resolve(segment);
             try {
                 Files.createDirectory(dir);
+                directorySync.entryAdded(dir);
             } catch (FileAlreadyExistsException e) {
                 if (Files.isSymbolicLink(dir)) {
                     if (!dir.toRealPath().startsWith(root)) {
@@ -392,6 +406,7 @@ public final class Restore {
             }
             setModeAndTime(partial, e);
             Files.move(partial, finalPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            directorySync.entryAdded(finalPath);
             filesRestored.increment();
             progress.filesDone.increment();
         } catch (BackupException ex) {
@@ -544,6 +559,7 @@ public final class Restore {
             Files.delete(dest);
             Files.createSymbolicLink(dest, Path.of(link.linkTarget()));
         }
+        directorySync.entryAdded(dest);
     }
 
     private static void setModeAndTime(Path path, Entry e) throws IOException {

@@ -104,6 +104,33 @@ class RestoreTest {
     }
 
     @Test
+    void everyDirectoryThatReceivedAnEntryIsSyncedOnceAfterItsLastEntry() throws Exception {
+        pushCluster();
+        Map<Path, List<String>> synced = new java.util.LinkedHashMap<>();
+        List<Path> syncOrder = new java.util.ArrayList<>();
+        Restore restore = new Restore(Repository.open(store), RestoreOptions.defaults(), new RestoreProgress())
+                .syncDirectoriesWith(d -> {
+                    syncOrder.add(d);
+                    synced.put(d, tree(d).stream().filter(p -> !p.contains("/")).toList());
+                });
+
+        RestoreResult r = restore.run(Repository.LATEST, target);
+
+        assertThat(r.complete()).isTrue();
+        Path root = target.toRealPath();
+        assertThat(syncOrder).doesNotHaveDuplicates().containsExactlyInAnyOrder(
+                root.getParent(), root, root.resolve("1"), root.resolve("1/data"), root.resolve("2"));
+        assertThat(syncOrder.indexOf(root.resolve("1/data"))).isLessThan(syncOrder.indexOf(root.resolve("1")));
+        // Synced once complete: what each directory held then is what it holds at the end.
+        for (Map.Entry<Path, List<String>> d : synced.entrySet()) {
+            if (!d.getKey().equals(root.getParent())) {
+                assertThat(d.getValue()).as(d.getKey().toString())
+                        .isEqualTo(tree(d.getKey()).stream().filter(p -> !p.contains("/")).toList());
+            }
+        }
+    }
+
+    @Test
     void restoresModesAndNanosecondMtimes() throws Exception {
         Path n = src.resolve("n");
         Path rw = write(n.resolve("0640.sst"), randomBytes(10, 5));
