@@ -174,6 +174,7 @@ public final class Restore {
         int maxChunk = repository.config().chunkSize();
         try (ManifestReader reader = openLocal(id, manifest)) {
             requireNode(id, reader.header());
+            reader.header().nodes().forEach(n -> nodeTokens.add(n.token()));
             for (Entry e = reader.next(); e != null; e = reader.next()) {
                 if (!selected(e)) {
                     continue;
@@ -290,6 +291,12 @@ public final class Restore {
         Semaphore window = new Semaphore(options.threads() * 4);
         try (ManifestReader reader = openLocal(id, manifest)) {
             Set<String> createdNodeDirs = new HashSet<>();
+            // First: a node whose source directory was empty has no entry, and is restored all the same.
+            for (Node node : reader.header().nodes()) {
+                if ((options.node() == null || options.node().equals(node.token())) && createdNodeDirs.add(node.token())) {
+                    createDirectoriesInside(root, node.token());
+                }
+            }
             for (Entry e = reader.next(); e != null && broken.get() == null; e = reader.next()) {
                 if (!selected(e)) {
                     continue;

@@ -131,6 +131,25 @@ class RestoreTest {
     }
 
     @Test
+    void emptyDirectoriesAndAnEmptyNodeAreRestoredNotDropped() throws Exception {
+        Path n = src.resolve("n");
+        write(n.resolve("a.sst"), randomBytes(10, 1));
+        Files.createDirectories(n.resolve("empty/deeper"));
+        Path m = Files.createDirectories(src.resolve("m"));
+        push(store, node("n", n), node("m", m));
+
+        RestoreResult r = restore(store, Repository.LATEST, target);
+
+        assertThat(r.complete()).isTrue();
+        assertThat(target.resolve("n/empty/deeper")).isEmptyDirectory();
+        assertThat(target.resolve("m")).isEmptyDirectory();
+        assertSameTree(src, target);
+        RestoreResult onlyM = restore(store, Repository.LATEST, dir.resolve("only-m"), new RestoreOptions("m", false, 2));
+        assertThat(onlyM.complete()).isTrue();
+        assertThat(tree(dir.resolve("only-m"))).containsExactly("m");
+    }
+
+    @Test
     void restoresModesAndNanosecondMtimes() throws Exception {
         Path n = src.resolve("n");
         Path rw = write(n.resolve("0640.sst"), randomBytes(10, 5));

@@ -8,7 +8,12 @@ import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.manifest.EntryType;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -111,6 +116,97 @@ class SourceScannerTest {
 
         assertThatThrownBy(() -> scanner.scan(List.of(new Source("coordinator.bin", gone, true))))
                 .isInstanceOfSatisfying(BackupException.class, e -> assertThat(e.getMessage()).contains(gone.toString()));
+    }
+
+    /** A scanner whose stat of {@code victim} fails with {@code failure} the first {@code times} times. */
+    private SourceScanner failingStat(Path victim, IOException failure, int times) {
+        int[] left = {times};
+        return new SourceScanner(warnings::add, p -> {
+            if (p.equals(victim) && left[0]-- > 0) {
+                throw failure;
+            }
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        });
+    }
+
+    private Path nodeWithSub() throws IOException {
+        Path node = Files.createDirectories(dir.resolve("n"));
+        Files.writeString(node.resolve("a.sst"), "a");
+        Files.createDirectories(node.resolve("sub"));
+        Files.writeString(node.resolve("sub/b.sst"), "b");
+        return node;
+    }
+
+    @Test
+    void anEntryThatCannotBeStatForLackOfPermissionFailsTheScanNamingIt() throws Exception {
+        Path node = nodeWithSub();
+        Path victim = node.resolve("sub/b.sst");
+        SourceScanner scanner = failingStat(victim, new AccessDeniedException(victim.toString()), Integer.MAX_VALUE);
+
+        assertThatThrownBy(() -> scanner.scan(List.of(new Source("n", node, false))))
+                .isInstanceOfSatisfying(BackupException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.INVALID_INPUT);
+                    assertThat(e.getMessage()).contains(victim.toString(), "permission denied");
+                });
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void anEntryThatCannotBeStatForAnIoErrorFailsTheScanNamingIt() throws Exception {
+        Path node = nodeWithSub();
+        Path victim = node.resolve("sub/b.sst");
+        for (FileSystemException failure : List.of(new FileSystemException(victim.toString(), null, "Input/output error"),
+                new FileSystemException(victim.toString(), null, "Stale file handle"),
+                new FileSystemException(victim.toString(), null, "Too many levels of symbolic links"))) {
+            SourceScanner scanner = failingStat(victim, failure, Integer.MAX_VALUE);
+
+            assertThatThrownBy(() -> scanner.scan(List.of(new Source("n", node, false))))
+                    .isInstanceOfSatisfying(BackupException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(Reason.IO);
+                        assertThat(e.getMessage()).contains(victim.toString(), failure.getReason());
+                    });
+        }
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void anEntryRemovedBeforeItsStatIsSkippedWithAWarning() throws Exception {
+        Path node = nodeWithSub();
+        Path victim = node.resolve("sub/b.sst");
+        // Removed between its directory's listing and its stat, as a compaction removes an old file.
+        SourceScanner scanner = new SourceScanner(warnings::add, p -> {
+            if (p.equals(victim)) {
+                Files.deleteIfExists(victim);
+            }
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        });
+
+        List<SourceFile> files = scanner.scan(List.of(new Source("n", node, false)));
+
+        assertThat(files).extracting(SourceFile::relativePath).containsExactly("a.sst", "sub");
+        assertThat(warnings).singleElement().asString().contains(victim.toString(), "removed");
+    }
+
+    @Test
+    void anEntryThatIsStillThereAfterANoSuchFileIsBackedUpNotSkipped() throws Exception {
+        Path node = nodeWithSub();
+        Path victim = node.resolve("sub/b.sst");
+        SourceScanner scanner = failingStat(victim, new NoSuchFileException(victim.toString()), 1);
+
+        List<SourceFile> files = scanner.scan(List.of(new Source("n", node, false)));
+
+        assertThat(files).extracting(SourceFile::relativePath).containsExactly("a.sst", "sub", "sub/b.sst");
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void anEmptyDirectoryIsScannedAsADirectory() throws Exception {
+        Path node = Files.createDirectories(dir.resolve("n"));
+        Files.createDirectories(node.resolve("empty"));
+
+        List<SourceFile> files = scanner.scan(List.of(new Source("n", node, false)));
+
+        assertThat(files).extracting(f -> f.relativePath() + ":" + f.type()).containsExactly("empty:DIRECTORY");
     }
 
     private static boolean canList(Path dir) {
