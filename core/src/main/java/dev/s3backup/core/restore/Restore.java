@@ -8,7 +8,6 @@ import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.store.StoreException;
 import dev.s3backup.manifest.ChunkRef;
 import dev.s3backup.manifest.Entry;
-import dev.s3backup.manifest.EntryType;
 import dev.s3backup.manifest.ManifestCodec;
 import dev.s3backup.manifest.ManifestFormatException;
 import dev.s3backup.manifest.ManifestHeader;
@@ -36,7 +35,6 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +53,6 @@ import java.util.concurrent.atomic.LongAdder;
  * once complete and verified.
  */
 public final class Restore {
-    private static final String PARTIAL_SUFFIX = ".s3backup-partial";
     private static final ThreadLocal<byte[]> STREAM_BUFFER = ThreadLocal.withInitial(() -> new byte[256 << 10]);
     /** Verified packs kept for the small files that follow; a few chunks' worth. */
     private static final long PACK_CACHE_BYTES = 32L << 20;
@@ -160,105 +157,29 @@ public final class Restore {
 
     /**
      * Reads the whole manifest once and refuses it, before anything is written, if any entry
-     * could land outside the target, collides with another, or is otherwise unsafe.
+     * could land outside the target, collides with another, or is otherwise unsafe ({@link RestoreCheck}).
      */
     private Plan check(String id, Path manifest) throws IOException {
-        Map<String, EntryType> destinations = new HashMap<>();
-        Set<String> symlinkDestinations = new HashSet<>();
-        // Checked after the pass: whether a link escapes depends on every other link of the backup.
-        List<String[]> links = new ArrayList<>();
-        Set<String> looseNames = new HashSet<>();
-        Set<String> nodeTokens = new HashSet<>();
-        long files = 0;
-        long bytes = 0;
-        int maxChunk = repository.config().chunkSize();
+        RestoreCheck check;
         try (ManifestReader reader = openLocal(id, manifest)) {
             requireNode(id, reader.header());
-            reader.header().nodes().forEach(n -> nodeTokens.add(n.token()));
+            check = new RestoreCheck(repository.config().chunkSize(),
+                    reader.header().nodes().stream().map(Node::token).toList());
             for (Entry e = reader.next(); e != null; e = reader.next()) {
-                if (!selected(e)) {
-                    continue;
-                }
-                String dest = destination(e);
-                String problem = SafePaths.problem(e.node(), e.path());
-                if (problem == null && destinations.putIfAbsent(dest, e.type()) != null) {
-                    problem = "it appears twice in the backup";
-                }
-                if (problem == null && e.type() == EntryType.SYMLINK) {
-                    symlinkDestinations.add(dest);
-                    links.add(new String[] {dest, e.linkTarget()});
-                }
-                if (problem == null) {
-                    for (ChunkRef c : e.chunks()) {
-                        if (c.length() > maxChunk) {
-                            problem = "a chunk of " + c.length() + " bytes exceeds the repository's chunk size";
-                            break;
-                        }
-                    }
-                }
-                if (problem != null) {
-                    throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": entry '"
-                            + printable(dest) + "' is unsafe: " + problem + "; nothing was written");
-                }
-                (e.node().isEmpty() ? looseNames : nodeTokens).add(e.node().isEmpty() ? e.path() : e.node());
-                if (e.type() == EntryType.FILE) {
-                    files++;
-                    bytes += e.size();
+                if (selected(e)) {
+                    refuseIf(id, check.add(e));
                 }
             }
         }
-        for (String[] link : links) {
-            String problem = SafePaths.linkProblem(link[0], link[1], symlinkDestinations);
-            if (problem != null) {
-                throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": entry '"
-                        + printable(link[0]) + "' is unsafe: " + problem + "; nothing was written");
-            }
-        }
-        // A node directory and a loose file of the same name cannot both exist.
-        for (String loose : looseNames) {
-            if (nodeTokens.contains(loose)) {
-                throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": loose file '"
-                        + printable(loose) + "' collides with the node directory of the same name; nothing was written");
-            }
-        }
-        // After the pass: a link or a file may come after the entries below it.
-        for (String dest : destinations.keySet()) {
-            String problem = SafePaths.ancestorProblem(dest, destinations);
-            if (problem != null) {
-                throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": entry '"
-                        + printable(dest) + "' is unsafe: " + problem + "; nothing was written");
-            }
-        }
-        return new Plan(files, bytes, partialNames(destinations));
+        refuseIf(id, check.finish());
+        return new Plan(check.files(), check.bytes(), check.partialNames());
     }
 
-    /**
-     * The temporary names of files whose usual one ({@code .NAME.s3backup-partial}) is itself an
-     * entry of the backup (say, a backed-up leftover of an interrupted restore): restoring one
-     * would otherwise truncate, or rename over, the other, leaving a file under a wrong name or
-     * none. Such a file gets {@code .NAME.s3backup-partial~K} instead, which no usual temporary
-     * name can equal (those end in the suffix) and the first K for which no entry exists.
-     */
-    private static Map<String, String> partialNames(Map<String, EntryType> destinations) {
-        Map<String, String> names = new HashMap<>();
-        for (Map.Entry<String, EntryType> d : destinations.entrySet()) {
-            String usual = partialName(d.getKey());
-            if (d.getValue() != EntryType.FILE || !destinations.containsKey(usual)) {
-                continue;
-            }
-            int k = 1;
-            while (destinations.containsKey(usual + "~" + k)) {
-                k++;
-            }
-            names.put(d.getKey(), usual + "~" + k);
+    private static void refuseIf(String id, String problem) {
+        if (problem != null) {
+            throw new BackupException(Reason.INTEGRITY, "Cannot restore backup " + id + ": " + problem
+                    + "; nothing was written");
         }
-        return names;
-    }
-
-    /** The usual temporary name of a file being restored: hidden, beside it, never a final name. */
-    private static String partialName(String destination) {
-        int slash = destination.lastIndexOf('/');
-        return destination.substring(0, slash + 1) + "." + destination.substring(slash + 1) + PARTIAL_SUFFIX;
     }
 
     private void requireNode(String id, ManifestHeader header) {
@@ -277,7 +198,7 @@ public final class Restore {
     }
 
     private static String destination(Entry e) {
-        return e.node().isEmpty() ? e.path() : e.node() + "/" + e.path();
+        return RestoreCheck.destination(e);
     }
 
     private void restoreFiles(String id, Path manifest, Path root, Map<String, String> partialNames,
@@ -369,11 +290,11 @@ public final class Restore {
         }
     }
 
-    /** @param partialName the temporary name to use, if not the usual one (see {@link #partialNames}) */
+    /** @param partialName the temporary name to use, if not the usual one (see {@link RestoreCheck#partialNames}) */
     private void restoreFile(Path root, Entry e, String partialName) {
         String dest = destination(e);
         Path finalPath = root.resolve(dest);
-        Path partial = root.resolve(partialName != null ? partialName : partialName(dest));
+        Path partial = root.resolve(partialName != null ? partialName : RestoreCheck.partialName(dest));
         try {
             int slash = dest.lastIndexOf('/');
             if (slash > 0) {
@@ -597,8 +518,6 @@ public final class Restore {
     }
 
     private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        s.codePoints().forEach(c -> sb.append(Character.isISOControl(c) ? "?" : Character.toString(c)));
-        return sb.toString();
+        return RestoreCheck.printable(s);
     }
 }

@@ -12,8 +12,10 @@ import java.util.Set;
 /**
  * Checks that a manifest entry cannot make restore write outside its target, whatever the
  * manifest says: restore never trusts a manifest it did not check, even its own format's.
+ * A symbolic link's target is data, not a path restore writes to: only entries below a link
+ * are refused, never where a link points.
  */
-final class SafePaths {
+public final class SafePaths {
     private SafePaths() {
     }
 
@@ -69,22 +71,32 @@ final class SafePaths {
     }
 
     /**
-     * Why a symbolic link's target is unsafe (it could resolve outside the target directory), or
-     * null. The target is walked segment by segment from the link's directory; a ".." that would
-     * climb out of another symbolic link of the backup is refused, because the kernel climbs out of
-     * where that link points, not out of where it sits ("c" -> "." makes "c/../.." one level higher
-     * than it reads). Only the complete set of the backup's links makes this decidable, so call it
-     * once every entry has been seen.
-     *
-     * @param link the link's destination, '/'-separated, relative to the target
-     * @param symlinkDestinations the destination of every symbolic link in the backup
+     * Why a symbolic link cannot be restored as it was backed up, or null. Only a target that no
+     * link can hold is refused: a link is data, restored as the same link whatever it points to,
+     * and restore never follows one (see {@link #ancestorProblem}).
      */
-    static String linkProblem(String link, String target, Set<String> symlinkDestinations) {
+    static String linkProblem(String target) {
         if (target.isEmpty() || target.indexOf('\0') >= 0) {
             return "its link target is empty or contains NUL";
         }
-        if (target.startsWith("/") || Path.of(target).isAbsolute()) {
-            return "it is a symbolic link to the absolute path '" + target + "'";
+        return null;
+    }
+
+    /**
+     * Whether a symbolic link may point outside the directory it was backed up from: an absolute
+     * target, or a relative one that climbs above that directory. Not a refusal (a link is data),
+     * but what push reports, since the restored copy of such a link reaches outside the restore.
+     * The target is walked segment by segment from the link's directory; a ".." taken after
+     * passing through another of the directory's links counts as outside, because the kernel
+     * climbs out of where that link points, not out of where it sits ("c" -> "." makes "c/../.."
+     * one level higher than it reads).
+     *
+     * @param link the link's path, '/'-separated, relative to the directory
+     * @param symlinks the path of every symbolic link in that directory, relative to it
+     */
+    public static boolean pointsOutside(String link, String target, Set<String> symlinks) {
+        if (target.startsWith("/") || target.indexOf('\0') < 0 && Path.of(target).isAbsolute()) {
+            return true;
         }
         Deque<String> at = new ArrayDeque<>(Arrays.asList(link.split("/")));
         at.removeLast();
@@ -94,19 +106,16 @@ final class SafePaths {
                 continue;
             }
             if (segment.equals("..")) {
-                if (throughLink) {
-                    return "it is a symbolic link that climbs out of another symbolic link ('" + target + "')";
-                }
-                if (at.isEmpty()) {
-                    return "it is a symbolic link pointing outside the target ('" + target + "')";
+                if (throughLink || at.isEmpty()) {
+                    return true;
                 }
                 at.removeLast();
             } else {
                 at.addLast(segment);
-                throughLink = throughLink || symlinkDestinations.contains(String.join("/", at));
+                throughLink = throughLink || symlinks.contains(String.join("/", at));
             }
         }
-        return null;
+        return false;
     }
 
     private static boolean isWindows() {

@@ -448,29 +448,55 @@ class RestoreTest {
         }
     }
 
-    @Test
-    void anAbsoluteSymlinkIsRefusedBeforeAnythingIsWritten() throws Exception {
-        Path n = src.resolve("n");
-        write(n.resolve("a.sst"), randomBytes(10, 1));
-        Files.createSymbolicLink(n.resolve("passwd"), Path.of("/etc/passwd"));
-        PushResult pushed = push(store, node("n", n));
-
-        assertRefusedBeforeWriting(pushed.backupId(), "n/passwd", "absolute");
+    /** Restores the backup whole, then each node alone: every link comes back as the same link. */
+    private void assertLinksRestoredAsThemselves(String id, Map<String, String> links) throws IOException {
+        RestoreResult whole = restore(store, id, target);
+        assertThat(whole.complete()).isTrue();
+        assertSameTree(src, target);
+        RestoreResult oneNode = restore(store, id, dir.resolve("node-only"), new RestoreOptions("n", false, 2));
+        assertThat(oneNode.complete()).isTrue();
+        for (Map.Entry<String, String> link : links.entrySet()) {
+            for (Path root : List.of(target, dir.resolve("node-only"))) {
+                Path restored = root.resolve(link.getKey());
+                assertThat(Files.isSymbolicLink(restored)).as(restored.toString()).isTrue();
+                assertThat(Files.readSymbolicLink(restored).toString()).isEqualTo(link.getValue());
+            }
+        }
     }
 
     @Test
-    void aSymlinkClimbingOutOfTheTargetIsRefusedBeforeAnythingIsWritten() throws Exception {
+    void anAbsoluteSymlinkIsRestoredAsTheSameLinkAndNotFollowed() throws Exception {
+        Path n = src.resolve("n");
+        write(n.resolve("a.sst"), randomBytes(10, 1));
+        Path outside = Files.writeString(dir.resolve("outside.txt"), "outside");
+        FileTime before = Files.getLastModifiedTime(outside);
+        Files.createSymbolicLink(n.resolve("passwd"), Path.of("/etc/passwd"));
+        Files.createSymbolicLink(n.resolve("outside"), outside);
+        PushResult pushed = push(store, node("n", n));
+
+        assertLinksRestoredAsThemselves(pushed.backupId(),
+                Map.of("n/passwd", "/etc/passwd", "n/outside", outside.toString()));
+        assertThat(outside).hasContent("outside");
+        assertThat(Files.getLastModifiedTime(outside)).isEqualTo(before);
+    }
+
+    @Test
+    void aSymlinkClimbingOutOfTheTargetIsRestoredAsTheSameLinkAndNotFollowed() throws Exception {
         Path n = src.resolve("n");
         write(n.resolve("a.sst"), randomBytes(10, 1));
         Files.createDirectories(n.resolve("sub"));
         Files.createSymbolicLink(n.resolve("sub/up"), Path.of("../../../x"));
+        Files.createSymbolicLink(n.resolve("sub/updir"), Path.of("../../../xdir"));
         PushResult pushed = push(store, node("n", n));
 
-        assertRefusedBeforeWriting(pushed.backupId(), "n/sub/up", "outside");
+        assertLinksRestoredAsThemselves(pushed.backupId(),
+                Map.of("n/sub/up", "../../../x", "n/sub/updir", "../../../xdir"));
+        assertThat(dir.resolve("x")).doesNotExist();
+        assertThat(dir.resolve("xdir")).doesNotExist();
     }
 
     @Test
-    void aSymlinkClimbingThroughAnotherSymlinkIsRefusedBeforeAnythingIsWritten() throws Exception {
+    void aSymlinkClimbingThroughAnotherSymlinkIsRestoredAsTheSameLinkAndNotFollowed() throws Exception {
         // Lexically n/c/../../x is <target>/x; but c is a link to ".", so the kernel resolves
         // <target>/n/c/../.. to <target>/.. and the link leaves the target.
         Path n = src.resolve("n");
@@ -482,7 +508,36 @@ class RestoreTest {
         assertThat(n.resolve("a")).hasContent("outside");
         PushResult pushed = push(store, node("n", n));
 
-        assertRefusedBeforeWriting(pushed.backupId(), "n/a");
+        assertLinksRestoredAsThemselves(pushed.backupId(), Map.of("n/a", "c/../../x", "n/c", "."));
+        assertThat(dir.resolve("x")).hasContent("outside");
+    }
+
+    @Test
+    void withForceOrDeltaExistingLinksInTheTargetAreReplacedNeverWrittenThrough() throws Exception {
+        Path n = src.resolve("n");
+        byte[] content = randomBytes(10, 1);
+        write(n.resolve("a.sst"), content);
+        Files.createSymbolicLink(n.resolve("passwd"), Path.of("/etc/passwd"));
+        push(store, node("n", n));
+        for (RestoreOptions options : List.of(new RestoreOptions(null, true, 2), new RestoreOptions(null, false, 2, true))) {
+            // Sentinels beside the target: a restore that writes through a link changes them.
+            Path fileSentinel = Files.writeString(dir.resolve("file-sentinel"), "keep");
+            Path linkSentinel = Files.writeString(dir.resolve("link-sentinel"), "keep");
+            Files.createDirectories(target.resolve("n"));
+            Files.deleteIfExists(target.resolve("n/a.sst"));
+            Files.deleteIfExists(target.resolve("n/passwd"));
+            Files.createSymbolicLink(target.resolve("n/a.sst"), fileSentinel);
+            Files.createSymbolicLink(target.resolve("n/passwd"), linkSentinel);
+
+            RestoreResult r = restore(store, Repository.LATEST, target, options);
+
+            assertThat(r.complete()).isTrue();
+            assertThat(fileSentinel).hasContent("keep");
+            assertThat(linkSentinel).hasContent("keep");
+            assertThat(Files.isSymbolicLink(target.resolve("n/a.sst"))).isFalse();
+            assertThat(target.resolve("n/a.sst")).hasBinaryContent(content);
+            assertThat(Files.readSymbolicLink(target.resolve("n/passwd"))).isEqualTo(Path.of("/etc/passwd"));
+        }
     }
 
     @Test
