@@ -223,7 +223,7 @@ final class VerifyCommand extends BaseCommand {
             List<String> bad = new ArrayList<>();
             for (BackupStatus b : r.backups()) {
                 if (b.manifestProblem() != null) {
-                    bad.add(b.id() + " (manifest damaged)");
+                    bad.add(b.id() + " (manifest damaged or refused by restore)");
                 } else if (!b.damagedFiles().isEmpty()) {
                     bad.add(b.id() + " (" + b.damagedFiles().size() + " damaged file(s))");
                 } else if (!b.unverifiedFiles().isEmpty()) {

@@ -48,7 +48,8 @@ public final class RestoreCheck {
         if (problem == null) {
             for (ChunkRef c : e.chunks()) {
                 if (c.length() > maxChunk) {
-                    problem = "a chunk of " + c.length() + " bytes exceeds the repository's chunk size (" + maxChunk + ")";
+                    problem = "it names a chunk of " + c.length() + " bytes, more than the repository's chunk size ("
+                            + maxChunk + ")";
                     break;
                 }
             }

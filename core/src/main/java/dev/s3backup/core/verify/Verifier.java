@@ -4,6 +4,7 @@ import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
+import dev.s3backup.core.restore.RestoreCheck;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
@@ -21,6 +22,7 @@ import dev.s3backup.manifest.EntryType;
 import dev.s3backup.manifest.ManifestCodec;
 import dev.s3backup.manifest.ManifestFormatException;
 import dev.s3backup.manifest.ManifestReader;
+import dev.s3backup.manifest.Node;
 import dev.s3backup.manifest.Sha256;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -233,20 +235,22 @@ public final class Verifier {
         manifests.put(id, file);
     }
 
-    /** Why the manifest cannot be used, or null when it reads through and restore would accept its chunks. */
+    /**
+     * Why the manifest cannot be used, or null when it reads through and restore would accept it:
+     * the same {@link RestoreCheck} restore runs, so "intact" means "restores".
+     */
     private String manifestProblem(Path file, long[] chunkRefs) {
-        int maxChunk = repository.config().chunkSize();
         try (ManifestReader reader = openLocal(file)) {
+            RestoreCheck check = new RestoreCheck(repository.config().chunkSize(),
+                    reader.header().nodes().stream().map(Node::token).toList());
             for (Entry e = reader.next(); e != null; e = reader.next()) {
-                for (ChunkRef c : e.chunks()) {
-                    if (c.length() > maxChunk) {
-                        return "its file '" + dest(e) + "' names a chunk of " + c.length()
-                                + " bytes, more than the repository's chunk size (" + maxChunk + ")";
-                    }
+                String problem = check.add(e);
+                if (problem != null) {
+                    return problem;
                 }
             }
             chunkRefs[0] = reader.totals().chunkRefs();
-            return null;
+            return check.finish();
         } catch (ManifestFormatException e) {
             return "its manifest is damaged: " + e.getMessage();
         } catch (IOException | UncheckedIOException e) {

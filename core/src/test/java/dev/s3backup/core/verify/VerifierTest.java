@@ -198,6 +198,61 @@ class VerifierTest {
         });
     }
 
+    /** Commits a manifest of these entries, whose files' chunks are all stored. */
+    private String commitEntries(long seed, Entry... entries) throws IOException {
+        String id = BackupId.generate(NOW, new SplittableRandom(seed));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ManifestWriter w = ManifestCodec.newWriter(out, new ManifestHeader(id, "", NOW, "test", "host", null,
+                List.of(new Node("n1", "/x")), Map.of()))) {
+            for (Entry e : entries) {
+                w.write(e);
+            }
+            w.finish();
+        }
+        store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.of(out.toByteArray()));
+        return id;
+    }
+
+    private Entry storedFile(String path, byte[] content) {
+        Sha256 hash = Sha256.digest(content, 0, content.length);
+        store.putIfAbsent(RepositoryLayout.chunkKey(hash), Payload.of(content, 0, content.length, hash.bytes()));
+        return Entry.file("n1", path, 0644, 0, content.length, hash, List.of(new ChunkRef(hash, content.length)));
+    }
+
+    @Test
+    void aManifestRestoreWouldRefuseIsNotRestorableThoughEveryChunkIsIntact() throws IOException {
+        String below = commitEntries(5, Entry.symlink("n1", "etc", 0, "/etc"),
+                storedFile("etc/passwd", Fixtures.randomBytes(10, 1)));
+        String twice = commitEntries(6, storedFile("a.sst", Fixtures.randomBytes(10, 2)),
+                storedFile("a.sst", Fixtures.randomBytes(10, 2)));
+        String plainLink = commitEntries(7, Entry.symlink("n1", "l", 0, "x"));
+
+        VerifyResult r = verify(tier1().withReadData(ReadData.all()), NOW);
+
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.ok()).isFalse();
+        assertThat(r.worstReason()).isEqualTo(BackupException.Reason.INTEGRITY);
+        Map<String, String> why = new java.util.HashMap<>();
+        r.backups().forEach(b -> why.put(b.id(), b.manifestProblem()));
+        assertThat(why.get(below)).contains("n1/etc/passwd", "below the symbolic link 'n1/etc'");
+        assertThat(why.get(twice)).contains("n1/a.sst", "twice");
+        assertThat(why.get(plainLink)).isNull();
+    }
+
+    @Test
+    void linksPointingAnywhereAreRestorableAndIntact() throws IOException {
+        String id = commitEntries(8, Entry.symlink("n1", "passwd", 0, "/etc/passwd"),
+                Entry.symlink("n1", "up", 0, "../../../x"), storedFile("a.sst", Fixtures.randomBytes(10, 3)));
+
+        VerifyResult r = verify(tier1().withReadData(ReadData.all()), NOW);
+
+        assertThat(r.ok()).isTrue();
+        assertThat(r.backups()).singleElement().satisfies(b -> {
+            assertThat(b.id()).isEqualTo(id);
+            assertThat(b.ok()).isTrue();
+        });
+    }
+
     @Test
     void chunkLongerThanTheRepositoryChunkSizeMakesTheManifestUnusable() throws IOException {
         Sha256 big = Sha256.digest(new byte[] {9}, 0, 1);
