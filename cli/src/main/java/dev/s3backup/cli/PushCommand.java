@@ -161,7 +161,8 @@ final class PushCommand extends BaseCommand {
         var out = output.out();
         out.println((r.dryRun() ? "Dry run, nothing uploaded: backup would be " : "Backup ") + r.backupId()
                 + (r.dryRun() ? "" : " committed"));
-        out.printf("  files:          %d (%d directories, %d symlinks)%n", r.files(), r.directories(), r.symlinks());
+        out.printf("  files:          %d (%d directories, %d symlinks%s)%n", r.files(), r.directories(), r.symlinks(),
+                r.symlinksOutside() == 0 ? "" : ", " + r.symlinksOutside() + " pointing outside their source");
         out.printf("  bytes read:     %s (%d files unchanged per the hash cache, not read)%n",
                 Sizes.bytes(r.bytesScanned()), r.filesFromCache());
         out.printf("  bytes uploaded: %s%s%n", Sizes.bytes(r.bytesUploaded()), r.dryRun() ? " (would be)" : "");
@@ -184,6 +185,7 @@ final class PushCommand extends BaseCommand {
         m.put("files", r.files());
         m.put("directories", r.directories());
         m.put("symlinks", r.symlinks());
+        m.put("symlinksOutside", r.symlinksOutside());
         m.put("bytesScanned", r.bytesScanned());
         m.put("filesFromCache", r.filesFromCache());
         m.put("bytesUploaded", r.bytesUploaded());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,6 +76,37 @@ class CliTest {
         CliRun show = CliRun.of("show", "-r", repo, "latest", "--files");
         assertThat(show.exitCode()).isZero();
         assertThat(show.out()).contains("node1/000001.sst", "coordinator.bin");
+    }
+
+    @Test
+    void aBackupWithLinksPointingOutsideRestoresVerifiesAndDrillsAndPushCountsThem() throws IOException {
+        Path node = data.resolve("node1");
+        Files.createSymbolicLink(node.resolve("abs-link"), Path.of("/etc/passwd"));
+        Files.createSymbolicLink(node.resolve("up-link"), Path.of("../../outside"));
+        assertThat(CliRun.of("init", "-r", repo).exitCode()).isZero();
+
+        CliRun push = CliRun.of("push", "-r", repo, "n1=" + node);
+        assertThat(push.exitCode()).as(push.toString()).isZero();
+        assertThat(push.out()).contains("2 symlinks, 2 pointing outside their source");
+        CliRun json = CliRun.of("push", "-r", repo, "--json", "n1=" + node);
+        assertThat(json.out()).as(json.toString()).contains("\"symlinksOutside\":2");
+
+        CliRun verify = CliRun.of("verify", "-r", repo, "--read-data");
+        assertThat(verify.exitCode()).as(verify.toString()).isZero();
+        for (String[] extra : new String[][] {{}, {"--node", "n1"}}) {
+            Path target = dir.resolve("restored" + extra.length);
+            List<String> args = new java.util.ArrayList<>(List.of("restore", "-r", repo, "--manifest", "latest",
+                    "--target", target.toString()));
+            args.addAll(List.of(extra));
+            CliRun restore = CliRun.of(args.toArray(String[]::new));
+            assertThat(restore.exitCode()).as(restore.toString()).isZero();
+            assertThat(Files.readSymbolicLink(target.resolve("n1/abs-link"))).isEqualTo(Path.of("/etc/passwd"));
+            assertThat(Files.readSymbolicLink(target.resolve("n1/up-link"))).isEqualTo(Path.of("../../outside"));
+        }
+        Path temp = Files.createDirectories(dir.resolve("drill-tmp"));
+        CliRun drill = CliRun.of("drill", "-r", repo, "--temp-dir", temp.toString());
+        assertThat(drill.exitCode()).as(drill.toString()).isZero();
+        assertThat(Path.of("/etc/passwd")).exists();
     }
 
     @Test

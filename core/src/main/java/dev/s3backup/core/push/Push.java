@@ -86,6 +86,7 @@ public final class Push {
     private final LongAdder chunksNew = new LongAdder();
     private final LongAdder chunksReused = new LongAdder();
     private final LongAdder filesFromCache = new LongAdder();
+    private final OutsideLinks outsideLinks = new OutsideLinks();
     private long chunksResumed;
     /** Small files of the parent backup by content: an unchanged one points at its old slice. */
     private final Map<Sha256, PackedFile> knownSmallFiles = new HashMap<>();
@@ -249,6 +250,7 @@ public final class Push {
             deleteQuietly(manifestFile);
         }
         return new PushResult(id, parent, options.dryRun(), totals.files(), totals.directories(), totals.symlinks(),
+                outsideLinks.count(),
                 progress.bytesScanned(), progress.bytesUploaded(), chunksNew.sum(), chunksReused.sum(),
                 Duration.ofNanos(System.nanoTime() - startNanos), repository.requests().snapshot(), warnings,
                 filesFromCache.sum(), chunksResumed, lock == null ? 0 : lock.extended(),
@@ -358,7 +360,8 @@ public final class Push {
     }
 
     /** The manifest refuses what it cannot represent safely (a name that is not valid Unicode, say). */
-    private static void write(ManifestWriter writer, Entry entry) throws IOException {
+    private void write(ManifestWriter writer, Entry entry) throws IOException {
+        outsideLinks.add(entry);
         try {
             writer.write(entry);
         } catch (IllegalArgumentException e) {

@@ -9,6 +9,9 @@ import java.util.List;
  *
  * @param backupId the committed backup, or the id it would have had in a dry run
  * @param parentId the backup whose chunks were known present, or null
+ * @param symlinksOutside symbolic links pointing outside their source directory (absolute, or
+ *     climbing above it): backed up and restored as they are, but their restored copies reach
+ *     outside the restore
  * @param bytesScanned bytes read and hashed from the sources
  * @param bytesUploaded bytes of new chunks written (in a dry run: that would be written)
  * @param chunksNew chunks written (in a dry run: that would be written)
@@ -21,7 +24,7 @@ import java.util.List;
  * @param lockedUntil the backup's Object Lock retain-until, or null when it is not locked
  */
 public record PushResult(String backupId, String parentId, boolean dryRun, long files, long directories,
-                         long symlinks, long bytesScanned, long bytesUploaded, long chunksNew, long chunksReused,
+                         long symlinks, long symlinksOutside, long bytesScanned, long bytesUploaded, long chunksNew, long chunksReused,
                          Duration duration, RequestCounts.Snapshot requests, List<String> warnings,
                          long filesFromCache, long chunksResumed, long chunksLockExtended,
                          java.time.Instant lockedUntil) {

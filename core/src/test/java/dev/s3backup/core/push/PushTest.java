@@ -445,6 +445,25 @@ class PushTest {
     }
 
     @Test
+    void linksPointingOutsideTheirSourceAreCountedNotRefused() throws Exception {
+        write(node.resolve("real.sst"), randomBytes(10, 52));
+        Files.createDirectories(node.resolve("sub"));
+        Files.createSymbolicLink(node.resolve("abs"), Path.of("/etc/passwd"));
+        Files.createSymbolicLink(node.resolve("sub/up"), Path.of("../../x"));
+        Files.createSymbolicLink(node.resolve("c"), Path.of("."));
+        Files.createSymbolicLink(node.resolve("via-c"), Path.of("c/../x"));
+        // Inside: beside, up and down again, to itself.
+        Files.createSymbolicLink(node.resolve("sub/down"), Path.of("../real.sst"));
+        Files.createSymbolicLink(node.resolve("CURRENT"), Path.of("real.sst"));
+
+        PushResult r = push(store, node("n1", node));
+
+        assertThat(r.symlinks()).isEqualTo(6);
+        assertThat(r.symlinksOutside()).isEqualTo(3);
+        assertThat(entry(store, r.backupId(), "n1", "abs").linkTarget()).isEqualTo("/etc/passwd");
+    }
+
+    @Test
     void aFifoIsSkippedWithAWarningAndNeverRead() {
         write(node.resolve("a.sst"), randomBytes(10, 60));
         Path fifo = node.resolve("pipe");
