@@ -151,14 +151,24 @@ abstract class EndToEndSuite {
     }
 
     @Test
-    void symlinkLeavingTheTargetIsRefusedBeforeAnythingIsWritten() throws IOException {
-        Files.createSymbolicLink(data.resolve(SampleData.NODE_A).resolve("escape"), Path.of("/etc/passwd"));
-        push();
+    void symlinkLeavingTheTargetIsRestoredAsTheSameLinkVerifiedAndDrilled() throws IOException {
+        Path node = data.resolve(SampleData.NODE_A);
+        Files.createSymbolicLink(node.resolve("escape"), Path.of("/etc/passwd"));
+        Files.createSymbolicLink(node.resolve("climb"), Path.of("../../../outside"));
+        Cli push = push();
+        assertThat(push.out()).contains("\"symlinksOutside\":2");
+        Cli verify = cli("verify", "--read-data");
+        assertThat(verify.exitCode()).as(verify.toString()).isZero();
         Path target = dir.resolve("restored");
         Cli restore = cli("restore", "--manifest", "latest", "--target", target.toString());
-        assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
-        assertThat(restore.err()).contains("escape", "unsafe", "nothing was written");
-        assertThat(target).satisfiesAnyOf(t -> assertThat(t).doesNotExist(), t -> assertThat(t).isEmptyDirectory());
+        assertThat(restore.exitCode()).as(restore.toString()).isZero();
+        Path restored = target.resolve(SampleData.NODE_A);
+        assertThat(Files.readSymbolicLink(restored.resolve("escape"))).isEqualTo(Path.of("/etc/passwd"));
+        assertThat(Files.readSymbolicLink(restored.resolve("climb"))).isEqualTo(Path.of("../../../outside"));
+        assertThat(dir.getParent().resolve("outside")).doesNotExist();
+        Path temp = Files.createDirectories(dir.resolve("drill-tmp"));
+        Cli drill = cli("drill", "--temp-dir", temp.toString());
+        assertThat(drill.exitCode()).as(drill.toString()).isZero();
     }
 
     @Test

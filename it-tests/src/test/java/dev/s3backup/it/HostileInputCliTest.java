@@ -70,6 +70,13 @@ class HostileInputCliTest {
         assertThat(dir.resolve("evil")).doesNotExist();
     }
 
+    /** verify judges with restore's own check: a manifest restore refuses is not restorable. */
+    private void assertVerifySaysNotRestorable() {
+        Cli verify = Cli.run(conn, "verify");
+        assertThat(verify.exitCode()).as(verify.toString()).isEqualTo(ExitCodes.INTEGRITY);
+        assertThat(verify.err()).contains("cannot be restored");
+    }
+
     @Test
     void aManifestClimbingOutOfTheTargetIsRefused() throws IOException {
         // "QQ/QQ/QQ" becomes "../../evil" once the body is edited and its checksum fixed up.
@@ -78,6 +85,7 @@ class HostileInputCliTest {
         // The decoder refuses it already: such a path breaks a rule of the format.
         assertRefused(restore(), "'../../../evil'", "'..' segment");
         assertThat(target).satisfiesAnyOf(t -> assertThat(t).doesNotExist(), t -> assertThat(t).isEmptyDirectory());
+        assertVerifySaysNotRestorable();
     }
 
     @Test
@@ -87,6 +95,24 @@ class HostileInputCliTest {
 
         assertRefused(restore(), "n/a/link", "unsafe", "nothing was written");
         assertThat(target).satisfiesAnyOf(t -> assertThat(t).doesNotExist(), t -> assertThat(t).isEmptyDirectory());
+        assertVerifySaysNotRestorable();
+    }
+
+    @Test
+    void aLinkOutOfTheTargetIsRestoredAsALinkAndNothingIsWrittenThroughIt() throws IOException {
+        commit(List.of(Entry.symlink("n", "to-sentinel", 0, sentinel.toString()),
+                Entry.symlink("n", "climb", 0, "../../sentinel/evil"), file("n", "fine", "y")), Map.of());
+
+        Cli verify = Cli.run(conn, "verify", "--read-data");
+        assertThat(verify.exitCode()).as(verify.toString()).isZero();
+        Cli restore = restore();
+        assertThat(restore.exitCode()).as(restore.toString()).isZero();
+        assertThat(Files.readSymbolicLink(target.resolve("n/to-sentinel"))).isEqualTo(sentinel);
+        assertThat(Files.readSymbolicLink(target.resolve("n/climb"))).isEqualTo(Path.of("../../sentinel/evil"));
+        // Again over the restored links, with --force and with --delta: replaced, never followed.
+        assertThat(restore("--force").exitCode()).isZero();
+        assertThat(restore("--delta").exitCode()).isZero();
+        assertThat(tree(sentinel)).as("the sentinel beside the target").isEmpty();
     }
 
     @Test
@@ -95,6 +121,7 @@ class HostileInputCliTest {
                 Map.of());
 
         assertRefused(restore(), "unsafe", "nothing was written");
+        assertVerifySaysNotRestorable();
     }
 
     @Test
