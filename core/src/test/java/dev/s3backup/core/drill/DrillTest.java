@@ -9,17 +9,28 @@ import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.restore.RestoreProgress;
 import dev.s3backup.core.store.InMemoryObjectStore;
+import dev.s3backup.core.store.Payload;
+import dev.s3backup.manifest.BackupId;
+import dev.s3backup.manifest.Entry;
+import dev.s3backup.manifest.ManifestCodec;
+import dev.s3backup.manifest.ManifestHeader;
+import dev.s3backup.manifest.ManifestWriter;
+import dev.s3backup.manifest.Node;
 import dev.s3backup.manifest.Sha256;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -151,6 +162,42 @@ class DrillTest {
         assertThat(r.outcome()).isEqualTo(Outcome.DAMAGED);
         assertThat(r.message()).contains("n1/CURRENT", "missing");
         assertThat(r.restoreFailures()).extracting(f -> f.path()).containsExactly("n1/CURRENT");
+        assertThat(names(r, Step.Status.FAILED)).containsExactly("restore");
+        assertThat(leftInTemp()).isEmpty();
+    }
+
+    @Test
+    void linksPointingOutsideAreDrilledAsLinksAndTheirTargetsLeftAlone() throws IOException {
+        Path outside = Files.writeString(dir.resolve("outside.txt"), "outside");
+        Files.createSymbolicLink(data.resolve("n1/abs"), outside);
+        Files.createSymbolicLink(data.resolve("n1/climb"), Path.of("../../../outside.txt"));
+        Fixtures.push(store, Fixtures.node("n1", data.resolve("n1")), Fixtures.node("n2", data.resolve("n2")));
+
+        DrillResult r = drill(options().withRehash(true)).run();
+
+        assertThat(r.outcome()).as(r.message()).isEqualTo(Outcome.PASSED);
+        assertThat(outside).hasContent("outside");
+        assertThat(leftInTemp()).isEmpty();
+    }
+
+    @Test
+    void aManifestRestoreRefusesFailsTheDrillAsDamaged() throws IOException {
+        String id = BackupId.generate(Instant.now().plusSeconds(60),
+                new SplittableRandom(1));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ManifestWriter w = ManifestCodec.newWriter(out, new ManifestHeader(id, "",
+                Instant.now(), "test", "host", null, List.of(new Node("n1", "/x")),
+                Map.of()))) {
+            w.write(Entry.symlink("n1", "etc", 0, "/etc"));
+            w.write(Entry.directory("n1", "etc/sub", 0755, 0));
+            w.finish();
+        }
+        store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.of(out.toByteArray()));
+
+        DrillResult r = drill(options().withBackup(id)).run();
+
+        assertThat(r.outcome()).isEqualTo(Outcome.DAMAGED);
+        assertThat(r.message()).contains("n1/etc/sub", "below the symbolic link");
         assertThat(names(r, Step.Status.FAILED)).containsExactly("restore");
         assertThat(leftInTemp()).isEmpty();
     }
