@@ -106,7 +106,7 @@ public final class Restore {
                 restoreSymlink(realRoot, link);
             }
             // Before the modes: a directory made unreadable could not be opened to be synced.
-            directorySync.syncAll();
+            directorySync.syncAll(options.threads());
             // Deepest first, so a read-only directory is locked only after its content is in place.
             directories.sort(Comparator.comparing((Entry e) -> destination(e)).reversed());
             for (Entry dir : directories) {

@@ -40,10 +40,13 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -106,11 +109,11 @@ class RestoreTest {
     @Test
     void everyDirectoryThatReceivedAnEntryIsSyncedOnceAfterItsLastEntry() throws Exception {
         pushCluster();
-        Map<Path, List<String>> synced = new java.util.LinkedHashMap<>();
-        List<Path> syncOrder = new java.util.ArrayList<>();
+        Map<Path, List<String>> synced = new ConcurrentHashMap<>();
+        List<Path> syncs = Collections.synchronizedList(new ArrayList<>());
         Restore restore = new Restore(Repository.open(store), RestoreOptions.defaults(), new RestoreProgress())
                 .syncDirectoriesWith(d -> {
-                    syncOrder.add(d);
+                    syncs.add(d);
                     synced.put(d, tree(d).stream().filter(p -> !p.contains("/")).toList());
                 });
 
@@ -118,9 +121,8 @@ class RestoreTest {
 
         assertThat(r.complete()).isTrue();
         Path root = target.toRealPath();
-        assertThat(syncOrder).doesNotHaveDuplicates().containsExactlyInAnyOrder(
+        assertThat(syncs).doesNotHaveDuplicates().containsExactlyInAnyOrder(
                 root.getParent(), root, root.resolve("1"), root.resolve("1/data"), root.resolve("2"));
-        assertThat(syncOrder.indexOf(root.resolve("1/data"))).isLessThan(syncOrder.indexOf(root.resolve("1")));
         // Synced once complete: what each directory held then is what it holds at the end.
         for (Map.Entry<Path, List<String>> d : synced.entrySet()) {
             if (!d.getKey().equals(root.getParent())) {
@@ -128,6 +130,24 @@ class RestoreTest {
                         .isEqualTo(tree(d.getKey()).stream().filter(p -> !p.contains("/")).toList());
             }
         }
+    }
+
+    @Test
+    void aDirectoryThatCannotBeSyncedFailsTheRestoreNamingIt() throws Exception {
+        pushCluster();
+        Path failing = target.resolve("1/data");
+        Restore restore = new Restore(Repository.open(store), RestoreOptions.defaults(), new RestoreProgress())
+                .syncDirectoriesWith(d -> {
+                    if (d.endsWith("1/data")) {
+                        throw new IOException("Input/output error");
+                    }
+                });
+
+        assertThatThrownBy(() -> restore.run(Repository.LATEST, target))
+                .isInstanceOfSatisfying(BackupException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.IO);
+                    assertThat(e.getMessage()).contains("Cannot sync directory", failing.toString(), "Input/output error");
+                });
     }
 
     @Test
