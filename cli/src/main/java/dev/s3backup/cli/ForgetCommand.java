@@ -14,6 +14,7 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 @Command(name = "forget", mixinStandardHelpOptions = true,
         description = {"Forget backups a retention policy does not keep, separately for each backup name.",
@@ -26,8 +27,10 @@ import picocli.CommandLine.Option;
             "Forgetting deletes the backup's manifest and nothing else; 'gc' later removes the chunks no",
             "backup needs. A backup whose manifest cannot be read is kept and reported (exit 4).",
             "A policy without a keep rule is refused; --all forgets every backup.",
+            "Given backup ids (or unique prefixes of them), forget forgets exactly those, with no policy.",
             "",
             "Examples:",
+            "  s3backup forget -r s3://bucket/db 7bd4d129",
             "  s3backup forget -r s3://bucket/db --keep-daily 7 --keep-weekly 5 --keep-monthly 12 --dry-run",
             "  s3backup forget -r s3://bucket/db --keep-last 3 --keep-within 14d"},
         footer = ExitCodes.HELP_FOOTER)
@@ -57,6 +60,15 @@ final class ForgetCommand extends BaseCommand {
             description = "Keep every backup created within DURATION before now (e.g. 14d, 36h, 2w).")
     Duration keepWithin;
 
+    @Parameters(arity = "0..*", paramLabel = "ID",
+            description = "Forget exactly these backups (ids, unique prefixes of ids or of their random part, or latest), "
+                    + "instead of applying a policy.")
+    List<String> ids;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Only backups of this name (repeatable); others are left alone. Use '' for backups without a name.")
+    List<String> names;
+
     @Option(names = "--all", description = "No keep rule: forget every backup (explicitly).")
     boolean all;
 
@@ -69,10 +81,15 @@ final class ForgetCommand extends BaseCommand {
     @Override
     public Integer call() {
         Output output = output();
+        boolean byId = ids != null && !ids.isEmpty();
         RetentionPolicy policy;
         try {
+            if (byId && (all || keepLast + keepHourly + keepDaily + keepWeekly + keepMonthly + keepYearly > 0
+                    || keepWithin != null)) {
+                throw new IllegalArgumentException("Cannot forget: give backup ids or a policy (--keep-*, --all), not both");
+            }
             policy = new RetentionPolicy(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly,
-                    keepWithin, all);
+                    keepWithin, all || byId);
         } catch (IllegalArgumentException e) {
             throw new BackupException(BackupException.Reason.INVALID_INPUT, e.getMessage());
         }
@@ -80,7 +97,14 @@ final class ForgetCommand extends BaseCommand {
         String repoUrl;
         try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
             repoUrl = repo.describe();
-            result = new Forget(repo, policy, Clock.systemUTC()).run(dryRun);
+            Forget forget = new Forget(repo, policy, Clock.systemUTC());
+            if (byId) {
+                forget.onlyBackups(ids.stream().map(repo::resolve).toList());
+            }
+            if (names != null) {
+                forget.onlyNames(names);
+            }
+            result = forget.run(dryRun);
         }
         int exit = ExitCodes.OK;
         if (!result.failed().isEmpty()) {

@@ -21,18 +21,25 @@ final class ListCommand extends BaseCommand {
     @Option(names = "--json", description = "Print a JSON array on stdout.")
     boolean json;
 
+    @Option(names = "--name", paramLabel = "NAME", description = "Only backups of this name (repeatable).")
+    List<String> names;
+
     @Override
     public Integer call() {
         Output output = output();
         try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
             List<BackupSummary> backups = new ArrayList<>();
             for (String id : repo.listBackupIds()) {
-                backups.add(repo.summary(id));
+                BackupSummary summary = repo.summary(id);
+                if (names == null || names.contains(summary.header().name())) {
+                    backups.add(summary);
+                }
             }
             if (json) {
                 output.out().println(Json.write(backups.stream().map(ListCommand::toMap).toList()));
             } else if (backups.isEmpty()) {
-                output.out().println("No backups in " + repo.describe());
+                output.out().println("No backups" + (names == null ? "" : " named " + String.join(", ", names)) + " in "
+                        + repo.describe());
             } else {
                 output.out().printf("%-31s  %-16s  %-20s  %9s  %10s%n", "ID", "NAME", "CREATED (UTC)", "FILES", "SIZE");
                 for (BackupSummary b : backups) {

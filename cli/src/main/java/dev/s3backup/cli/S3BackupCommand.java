@@ -18,7 +18,8 @@ import picocli.CommandLine.ScopeType;
             "all backups share storage: a chunk already in the repository is never uploaded again.",
             ""},
         subcommands = {InitCommand.class, PushCommand.class, RestoreCommand.class, ListCommand.class,
-            ShowCommand.class, SnapshotCommand.class, BackupSetsCommand.class, VerifyCommand.class, DrillCommand.class,
+            ShowCommand.class, LsCommand.class, DiffCommand.class, StatsCommand.class, SnapshotCommand.class,
+            BackupSetsCommand.class, VerifyCommand.class, DrillCommand.class,
             ForgetCommand.class, GcCommand.class, LifecycleCommand.class, DoctorCommand.class,
             CdsTrainingCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP_FOOTER)

@@ -40,6 +40,9 @@ final class ShowCommand extends BaseCommand {
             List<Object> entries = new ArrayList<>();
             BackupSummary summary;
             try (ManifestReader reader = repo.openManifest(id)) {
+                if (!json) {
+                    printHeader(output, id, reader.header());
+                }
                 for (Entry e = reader.next(); e != null; e = reader.next()) {
                     long[] acc = perNode.computeIfAbsent(e.node(), k -> new long[2]);
                     if (e.type() == EntryType.FILE) {
@@ -68,10 +71,6 @@ final class ShowCommand extends BaseCommand {
                 output.out().println(Json.write(m));
             } else {
                 var out = output.out();
-                out.println("Backup " + id + (summary.header().name().isEmpty() ? "" : " (" + summary.header().name() + ")"));
-                out.println("  created:  " + summary.header().created() + " on " + summary.header().host()
-                        + " by s3backup " + summary.header().toolVersion());
-                out.println("  parent:   " + (summary.header().parent() == null ? "none" : summary.header().parent()));
                 out.printf("  total:    %d files, %s, %d directories, %d symlinks%n", summary.totals().files(),
                         Sizes.bytes(summary.totals().bytes()), summary.totals().directories(), summary.totals().symlinks());
                 perNode.forEach((token, acc) -> out.printf("  %-8s  %-24s %9d files  %10s%n",
@@ -80,6 +79,14 @@ final class ShowCommand extends BaseCommand {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** Before the entries: what a reader of a long --files listing needs first. */
+    private static void printHeader(Output output, String id, dev.s3backup.manifest.ManifestHeader h) {
+        var out = output.out();
+        out.println("Backup " + id + (h.name().isEmpty() ? "" : " (" + h.name() + ")"));
+        out.println("  created:  " + h.created() + " on " + h.host() + " by s3backup " + h.toolVersion());
+        out.println("  parent:   " + (h.parent() == null ? "none" : h.parent()));
     }
 
     private static Map<String, Object> entryMap(Entry e) {

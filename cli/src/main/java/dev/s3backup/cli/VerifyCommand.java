@@ -63,6 +63,10 @@ final class VerifyCommand extends BaseCommand {
             description = "Verify this backup (repeatable). Default: every backup (--all).")
     List<String> manifests = new ArrayList<>();
 
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Verify the backups of this name (repeatable); with --manifest, those too.")
+    List<String> names;
+
     @Option(names = "--all", description = "Verify every backup (the default).")
     boolean all;
 
@@ -106,9 +110,9 @@ final class VerifyCommand extends BaseCommand {
     @Override
     public Integer call() {
         Output output = output();
-        if (all && !manifests.isEmpty()) {
+        if (all && (!manifests.isEmpty() || names != null)) {
             throw new BackupException(BackupException.Reason.INVALID_INPUT,
-                    "Cannot verify: give --all or --manifest, not both");
+                    "Cannot verify: give --all or --manifest/--name, not both");
         }
         if (readData && subset != null) {
             throw new BackupException(BackupException.Reason.INVALID_INPUT,
@@ -123,14 +127,23 @@ final class VerifyCommand extends BaseCommand {
                     "Cannot verify: --threads must be at least 1, --list-threads between 0 and 256");
         }
         ReadData mode = readData ? ReadData.all() : subset != null ? subset : ReadData.none();
-        VerifyOptions options = new VerifyOptions(manifests, mode, maxAge, threads, listThreads, !noLog, Hosts.name(),
-                S3BackupCommand.version());
         VerifyProgress progress = new VerifyProgress();
         VerifyResult result;
         String repoUrl;
         try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false));
              ProgressLine line = new ProgressLine(output, () -> status(progress))) {
             repoUrl = repo.describe();
+            List<String> chosen = new ArrayList<>(manifests);
+            if (names != null) {
+                List<String> named = repo.idsNamed(names);
+                if (named.isEmpty()) {
+                    throw new BackupException(BackupException.Reason.NOT_FOUND, "Cannot verify: no backup named "
+                            + String.join(", ", names) + " in " + repoUrl + " (see 's3backup list')");
+                }
+                chosen.addAll(named);
+            }
+            VerifyOptions options = new VerifyOptions(chosen, mode, maxAge, threads, listThreads, !noLog, Hosts.name(),
+                    S3BackupCommand.version());
             result = new Verifier(repo, options, Clock.systemUTC(), progress).run();
         }
         int exit = result.worstReason() == null ? ExitCodes.OK : ExitCodes.of(result.worstReason());

@@ -118,17 +118,68 @@ public final class Repository implements AutoCloseable {
         return ids.isEmpty() ? Optional.empty() : Optional.of(ids.get(ids.size() - 1));
     }
 
-    /** Turns "latest" or an id into an id that exists, or fails with NOT_FOUND naming it. */
+    /**
+     * Turns "latest", an id, or a unique prefix of an id (or of its random part after the '-',
+     * e.g. {@code 7bd4d129}) into an id that exists. None matching is NOT_FOUND; several is
+     * INVALID_INPUT listing them. A whole id costs one HEAD; a prefix one listing of manifests.
+     */
     public String resolve(String idOrLatest) {
         if (LATEST.equals(idOrLatest)) {
             return latestId().orElseThrow(() -> new BackupException(Reason.NOT_FOUND,
                     "Cannot find the latest backup: repository " + describe() + " has no backups yet"));
         }
-        if (!BackupId.isValid(idOrLatest) || store.head(RepositoryLayout.manifestKey(idOrLatest)).isEmpty()) {
-            throw new BackupException(Reason.NOT_FOUND, "Cannot find backup '" + idOrLatest + "' in " + describe()
-                    + " (see 's3backup list')");
+        if (BackupId.isValid(idOrLatest)) {
+            if (store.head(RepositoryLayout.manifestKey(idOrLatest)).isEmpty()) {
+                throw notFound(idOrLatest);
+            }
+            return idOrLatest;
         }
-        return idOrLatest;
+        if (idOrLatest.length() < MIN_PREFIX || !idOrLatest.matches("[0-9A-Za-z.:-]+")) {
+            throw new BackupException(Reason.NOT_FOUND, "Cannot find backup '" + idOrLatest + "' in " + describe()
+                    + ": give a whole id, 'latest', or a prefix of at least " + MIN_PREFIX + " characters "
+                    + "(see 's3backup list')");
+        }
+        List<String> matches = listBackupIds().stream().filter(id -> matchesPrefix(id, idOrLatest)).toList();
+        if (matches.isEmpty()) {
+            throw notFound(idOrLatest);
+        }
+        if (matches.size() > 1) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot choose backup '" + idOrLatest + "': it is a prefix of "
+                    + matches.size() + " backups (" + String.join(", ", matches.subList(0, Math.min(10, matches.size())))
+                    + (matches.size() > 10 ? ", ..." : "") + "); give more characters");
+        }
+        return matches.get(0);
+    }
+
+    /**
+     * The ids of committed backups whose name is one of {@code names}, oldest first (one GET per
+     * backup, reading its header only). A backup whose header cannot be read is not named anything.
+     */
+    public List<String> idsNamed(java.util.Collection<String> names) {
+        List<String> ids = new ArrayList<>();
+        for (String id : listBackupIds()) {
+            try (ManifestReader reader = openManifest(id)) {
+                if (names.contains(reader.header().name())) {
+                    ids.add(id);
+                }
+            } catch (IOException | BackupException e) {
+                // unreadable or forgotten meanwhile: verify without --name reports it
+            }
+        }
+        return ids;
+    }
+
+    /** Shortest prefix accepted: fewer characters than this would be too easy to mistype into another backup. */
+    public static final int MIN_PREFIX = 4;
+
+    /** Whether {@code prefix} starts the id or its random part (the 8 hex digits after the last '-'). */
+    static boolean matchesPrefix(String id, String prefix) {
+        return id.startsWith(prefix) || id.substring(id.lastIndexOf('-') + 1).startsWith(prefix);
+    }
+
+    private BackupException notFound(String id) {
+        return new BackupException(Reason.NOT_FOUND, "Cannot find backup '" + id + "' in " + describe()
+                + " (see 's3backup list')");
     }
 
     /**

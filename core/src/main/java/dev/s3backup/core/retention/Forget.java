@@ -38,12 +38,28 @@ public final class Forget {
     private final Repository repository;
     private final RetentionPolicy policy;
     private final Clock clock;
+    /** When set, only these backups are forgotten, whatever the policy says; others are not looked at. */
+    private java.util.Set<String> onlyIds;
+    /** When set, only backups of these names are looked at. */
+    private java.util.Set<String> onlyNames;
 
     /** @param clock "now" for --keep-within only */
     public Forget(Repository repository, RetentionPolicy policy, Clock clock) {
         this.repository = repository;
         this.policy = Objects.requireNonNull(policy, "policy");
         this.clock = clock;
+    }
+
+    /** Forgets exactly these backups (ids that exist; see {@link Repository#resolve}), not by a policy. */
+    public Forget onlyBackups(java.util.Collection<String> ids) {
+        this.onlyIds = java.util.Set.copyOf(ids);
+        return this;
+    }
+
+    /** Applies the policy to backups of these names only; the others are neither kept nor forgotten. */
+    public Forget onlyNames(java.util.Collection<String> names) {
+        this.onlyNames = java.util.Set.copyOf(names);
+        return this;
     }
 
     /** One backup and what the policy decided. */
@@ -87,8 +103,14 @@ public final class Forget {
         Map<String, List<Backup>> byName = new TreeMap<>();
         List<Decision> decisions = new ArrayList<>();
         for (String id : repository.listBackupIds()) {
+            if (onlyIds != null && !onlyIds.contains(id)) {
+                continue;
+            }
             try (ManifestReader reader = repository.openManifest(id)) {
                 ManifestHeader h = reader.header();
+                if (onlyNames != null && !onlyNames.contains(h.name())) {
+                    continue;
+                }
                 byName.computeIfAbsent(h.name(), k -> new ArrayList<>()).add(new Backup(id, h.name(), h.created()));
             } catch (StoreException e) {
                 if (e.kind() != StoreException.Kind.NOT_FOUND) {
@@ -108,7 +130,7 @@ public final class Forget {
             }
         }
         for (List<Backup> backups : byName.values()) {
-            decisions.addAll(decide(backups));
+            decisions.addAll(onlyIds != null ? named(backups) : decide(backups));
         }
         Map<String, Instant> locked = new TreeMap<>();
         if (repository.config().objectLock() != null) {
@@ -153,6 +175,11 @@ public final class Forget {
 
     private static Decision lockedDecision(Decision d, Instant until) {
         return new Decision(d.id(), d.name(), d.created(), true, List.of("locked until " + until));
+    }
+
+    private static List<Decision> named(List<Backup> backups) {
+        return backups.stream().sorted(Comparator.comparing(Backup::created).thenComparing(Backup::id).reversed())
+                .map(b -> new Decision(b.id(), b.name(), b.created(), false, List.of("named"))).toList();
     }
 
     /** The policy applied to the backups of one name. */
