@@ -4,6 +4,7 @@
 #
 #   scripts/ceph-rgw.sh start DIR PORT ACCESS_KEY SECRET_KEY   # prints "ready http://127.0.0.1:PORT" when it answers
 #   scripts/ceph-rgw.sh stop DIR                               # kills what start started (by pid) and removes DIR
+#   scripts/ceph-rgw.sh user DIR UID ACCESS_KEY SECRET_KEY     # one more user (for bucket-policy tests)
 #
 # Needs Debian's ceph-mon ceph-osd radosgw ceph-common (Ceph 16.2 on Debian 12). Takes ~15 s;
 # idles at ~140 MB. Facts this relies on are in docs/TESTING.md ("Ceph RGW").
@@ -29,6 +30,11 @@ stop() {
 
 if [ "$cmd" = stop ]; then
     stop
+    exit 0
+fi
+if [ "$cmd" = user ]; then
+    radosgw-admin -c "$dir/ceph.conf" user create --uid "${3:?UID}" --display-name "$3" --access-key "${4:?ACCESS}" \
+        --secret "${5:?SECRET}" >/dev/null
     exit 0
 fi
 [ "$cmd" = start ] || { echo "usage: ceph-rgw.sh start DIR PORT ACCESS SECRET | stop DIR" >&2; exit 2; }

@@ -170,6 +170,7 @@ final class DrillCommand extends BaseCommand {
 
     /** Prints and writes the reports; false when a report file could not be written. */
     private boolean report(Output output, DrillResult result) {
+        metrics(toMap(result));
         if (json) {
             output.out().println(Json.write(toMap(result)));
         } else {

@@ -112,6 +112,7 @@ final class ForgetCommand extends BaseCommand {
         } else if (!result.unreadable().isEmpty()) {
             exit = ExitCodes.INTEGRITY;
         }
+        metrics(toMap(result, repoUrl, exit));
         if (json) {
             output.out().println(Json.write(toMap(result, repoUrl, exit)));
         } else {

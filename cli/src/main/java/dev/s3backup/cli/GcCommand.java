@@ -54,6 +54,7 @@ final class GcCommand extends BaseCommand {
             r = new GarbageCollector(repo, GcOptions.defaults().withGrace(grace).withDryRun(dryRun), Clock.systemUTC()).run();
         }
         int exit = r.problem() == null ? ExitCodes.OK : ExitCodes.of(r.problem());
+        metrics(toMap(r, repoUrl, exit));
         if (json) {
             output.out().println(Json.write(toMap(r, repoUrl, exit)));
         } else {

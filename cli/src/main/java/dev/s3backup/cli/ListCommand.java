@@ -35,6 +35,7 @@ final class ListCommand extends BaseCommand {
                     backups.add(summary);
                 }
             }
+            metrics.put("backups", backups.size());
             if (json) {
                 output.out().println(Json.write(backups.stream().map(ListCommand::toMap).toList()));
             } else if (backups.isEmpty()) {

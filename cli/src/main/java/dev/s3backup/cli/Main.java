@@ -33,11 +33,86 @@ public final class Main {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Main::handleError);
         cl.setParameterExceptionHandler(Main::handleUsageError);
+        cl.setExecutionStrategy(Main::executeWithMetrics);
         return cl;
+    }
+
+    /** Runs the chosen command; with --metrics-file, records its outcome whatever it was. */
+    private static int executeWithMetrics(CommandLine.ParseResult parseResult) {
+        java.nio.file.Path file = metricsFile(parseResult);
+        if (file == null || helpRequested(parseResult)) {
+            return new CommandLine.RunLast().execute(parseResult);
+        }
+        CommandLine.ParseResult last = parseResult;
+        while (last.subcommand() != null) {
+            last = last.subcommand();
+        }
+        CommandLine cl = last.commandSpec().commandLine();
+        String command = last.commandSpec().qualifiedName(" ").replaceFirst("^s3backup ?", "");
+        try {
+            MetricsFile.requireWritable(file);
+        } catch (dev.s3backup.core.BackupException e) {
+            cl.getErr().println("s3backup: error: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        long start = System.nanoTime();
+        int code;
+        CommandLine.ExecutionException failure = null;
+        try {
+            code = new CommandLine.RunLast().execute(parseResult);
+        } catch (CommandLine.ExecutionException e) {
+            code = e.getCause() instanceof S3BackupCommand.MissingCommand ? ExitCodes.USAGE : ExitCodes.of(e.getCause());
+            failure = e;
+        }
+        Object user = last.commandSpec().userObject();
+        java.util.Map<String, Object> values = user instanceof BaseCommand b ? b.metrics : java.util.Map.of();
+        boolean written;
+        try {
+            MetricsFile.write(file, command.isEmpty() ? "s3backup" : command, repository(last), code,
+                    java.time.Duration.ofNanos(System.nanoTime() - start), java.time.Instant.now(), values);
+            written = true;
+        } catch (java.io.IOException | RuntimeException e) {
+            cl.getErr().println("s3backup: error: Cannot write metrics file " + file + ": " + e.getMessage());
+            written = false;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        // A success nobody hears of is a failure of the job: the monitoring would alert on silence.
+        return written || code != ExitCodes.OK ? code : ExitCodes.IO;
+    }
+
+    private static boolean helpRequested(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
+            if (r.isUsageHelpRequested() || r.isVersionHelpRequested()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static java.nio.file.Path metricsFile(CommandLine.ParseResult parseResult) {
+        java.nio.file.Path file = null;
+        for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
+            if (r.matchedOption("--metrics-file") != null) {
+                file = r.matchedOption("--metrics-file").getValue();
+            }
+        }
+        return file;
+    }
+
+    /** The repository a command was given (as typed: URLs holding credentials are refused earlier). */
+    private static String repository(CommandLine.ParseResult last) {
+        Object mixin = last.commandSpec().mixins().containsKey("repoOptions")
+                ? last.commandSpec().mixins().get("repoOptions").userObject() : null;
+        return mixin instanceof RepoOptions r ? r.repo : null;
     }
 
     private static int handleError(Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {
         PrintWriter err = cl.getErr();
+        if (e instanceof S3BackupCommand.MissingCommand) {
+            return ExitCodes.USAGE;
+        }
         Throwable cause = e;
         boolean debug = parseResult.matchedOption("--debug") != null || debugRequested(parseResult);
         int code = ExitCodes.of(cause);

@@ -109,6 +109,7 @@ final class PushCommand extends BaseCommand {
                     .checkpointEvery(checkpointInterval()).packSmallFilesBelow(packThreshold()).run(parsed);
         }
         result.warnings().forEach(output::warn);
+        metrics(toMap(result));
         if (json) {
             Map<String, Object> map = toMap(result);
             snapshotFlow.addTo(map);

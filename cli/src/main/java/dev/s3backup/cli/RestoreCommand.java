@@ -67,6 +67,7 @@ final class RestoreCommand extends BaseCommand {
              ProgressLine line = new ProgressLine(output, () -> status(progress))) {
             result = new Restore(repo, new RestoreOptions(node, force, threads, delta), progress).run(manifest, target);
         }
+        metrics(toMap(result));
         if (json) {
             output.out().println(Json.write(toMap(result)));
         } else {

@@ -29,12 +29,27 @@ final class S3BackupCommand implements Runnable {
             description = "Show stack traces of errors (credentials are never printed).")
     boolean debug;
 
+    @Option(names = "--metrics-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Also write this run's outcome and figures as OpenMetrics text to FILE (atomically), for "
+                    + "node_exporter's textfile collector; other commands' and repositories' samples in it are kept.")
+    java.nio.file.Path metricsFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 's3backup --help'");
+        // No command: the list of commands is the answer (once, on stderr, with a usage exit code).
+        CommandLine cl = spec.commandLine();
+        cl.usage(cl.getErr());
+        throw new MissingCommand();
+    }
+
+    /** Tells Main to exit with the usage code without printing another hint. */
+    static final class MissingCommand extends RuntimeException {
+        MissingCommand() {
+            super("missing command", null, false, false);
+        }
     }
 
     static String version() {

@@ -77,6 +77,10 @@ final class StatsCommand extends BaseCommand {
             }
         }
         double ratio = referenced == 0 ? 0 : (double) logical / referenced;
+        metrics.put("backups", growth.size());
+        metrics.put("logicalBytes", logical);
+        metrics.put("referencedBytes", referenced);
+        metrics.put("storedBytes", stored);
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("repository", where);

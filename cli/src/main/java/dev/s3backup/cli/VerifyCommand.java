@@ -148,6 +148,7 @@ final class VerifyCommand extends BaseCommand {
         }
         int exit = result.worstReason() == null ? ExitCodes.OK : ExitCodes.of(result.worstReason());
         Map<String, Object> map = toMap(result, repoUrl, exit);
+        metrics(map);
         result.warnings().forEach(output::warn);
         if (json) {
             output.out().println(Json.write(map));

@@ -124,9 +124,23 @@ public final class S3ObjectStores {
             if (e.statusCode() == 404) {
                 throw client.errors.bucketMissing(e);
             }
+            if (e.statusCode() == 403 && listsItsPrefix(client)) {
+                // A least-privilege policy grants ListBucket for the repository's prefix only (docs/IAM.md).
+                return;
+            }
             throw client.errors.map("access", "s3://" + bucket, e);
         } catch (SdkException e) {
             throw client.errors.map("access", "s3://" + bucket, e);
+        }
+    }
+
+    /** Whether listing the repository's own prefix is allowed, where HeadBucket (the whole bucket) was not. */
+    private static boolean listsItsPrefix(Client client) {
+        try {
+            client.s3.listObjectsV2(b -> b.bucket(client.options.bucket()).prefix(client.options.prefix()).maxKeys(1));
+            return true;
+        } catch (SdkException e) {
+            return false;
         }
     }
 

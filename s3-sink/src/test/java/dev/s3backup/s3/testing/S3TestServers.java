@@ -231,10 +231,39 @@ public final class S3TestServers {
                 "-p", Integer.toString(port)), work, "moto-access", "moto-secret", MOTO_VERIFIES_CHECKSUMS, false));
     }
 
+    /** The running Ceph cluster's directory, for {@link #cephRgwUser}. */
+    private static volatile Path cephDir;
+
+    /**
+     * Another user of the running Ceph RGW (started if needed), with its own keys: the user
+     * {@code uid} that bucket policies name as {@code arn:aws:iam:::user/UID}.
+     */
+    public static Server cephRgwUser(String uid) {
+        Server admin = cephRgw();
+        String access = uid + "-access";
+        String secret = uid + "-secret-" + UUID.randomUUID();
+        try {
+            Process p = new ProcessBuilder("bash", projectFile("scripts/ceph-rgw.sh").toString(), "user",
+                    cephDir.toString(), uid, access, secret).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("Cannot create Ceph RGW user " + uid + ": " + out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return new Server(admin.name() + " user " + uid, admin.endpoint(), access, secret, admin.region(),
+                admin.verifiesChecksums(), admin.checksCredentials(), admin.log());
+    }
+
     private static Server startCephRgw() throws IOException {
         Path script = projectFile("scripts/ceph-rgw.sh");
         Path work = Files.createTempDirectory("s3backup-ceph-");
         Path dir = work.resolve("cluster");
+        cephDir = dir;
         String access = "rgw-access";
         String secret = "rgw-secret-" + UUID.randomUUID();
         int port = freePort();
