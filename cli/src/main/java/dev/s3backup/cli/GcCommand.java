@@ -131,7 +131,8 @@ final class GcCommand extends BaseCommand {
     static final class GraceConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            if (value.trim().equals("0")) {
+            // "0", "0s", "0h": no grace at all (for tests and emergencies), whatever the unit.
+            if (value.trim().toLowerCase(java.util.Locale.ROOT).matches("0+(ms|s|m|h|d|w)?")) {
                 return Duration.ZERO;
             }
             return new VerifyArgs.DurationConverter().convert(value);

@@ -162,10 +162,11 @@ final class PushCommand extends BaseCommand {
         var out = output.out();
         out.println((r.dryRun() ? "Dry run, nothing uploaded: backup would be " : "Backup ") + r.backupId()
                 + (r.dryRun() ? "" : " committed"));
-        out.printf("  files:          %d (%d directories, %d symlinks%s)%n", r.files(), r.directories(), r.symlinks(),
+        out.printf("  files:          %d (%s, %s%s)%n", r.files(), Sizes.count(r.directories(), "directory"),
+                Sizes.count(r.symlinks(), "symlink"),
                 r.symlinksOutside() == 0 ? "" : ", " + r.symlinksOutside() + " pointing outside their source");
-        out.printf("  bytes read:     %s (%d files unchanged per the hash cache, not read)%n",
-                Sizes.bytes(r.bytesScanned()), r.filesFromCache());
+        out.printf("  bytes read:     %s (%s unchanged per the hash cache, not read)%n",
+                Sizes.bytes(r.bytesScanned()), Sizes.count(r.filesFromCache(), "file"));
         out.printf("  bytes uploaded: %s%s%n", Sizes.bytes(r.bytesUploaded()), r.dryRun() ? " (would be)" : "");
         out.printf("  chunks:         %d new, %d reused%s%n", r.chunksNew(), r.chunksReused(), r.chunksResumed() == 0 ? ""
                 : " (" + r.chunksResumed() + " stored by an interrupted push, confirmed, not uploaded again)");

@@ -74,8 +74,8 @@ final class RestoreCommand extends BaseCommand {
             var out = output.out();
             out.println((result.complete() ? "Restored backup " : "Restored backup, INCOMPLETE: ") + result.backupId()
                     + " into " + target.toAbsolutePath());
-            out.printf("  files:         %d (%d directories, %d symlinks)%n", result.files(), result.directories(),
-                    result.symlinks());
+            out.printf("  files:         %d (%s, %s)%n", result.files(), Sizes.count(result.directories(), "directory"),
+                    Sizes.count(result.symlinks(), "symlink"));
             out.printf("  bytes written: %s%s%n", Sizes.bytes(result.bytesWritten()),
                     delta ? " (" + result.filesKept() + " files already in place, kept)" : "");
             out.printf("  duration:      %s%n", Sizes.duration(result.duration()));

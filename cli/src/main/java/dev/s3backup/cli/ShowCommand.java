@@ -71,8 +71,9 @@ final class ShowCommand extends BaseCommand {
                 output.out().println(Json.write(m));
             } else {
                 var out = output.out();
-                out.printf("  total:    %d files, %s, %d directories, %d symlinks%n", summary.totals().files(),
-                        Sizes.bytes(summary.totals().bytes()), summary.totals().directories(), summary.totals().symlinks());
+                out.printf("  total:    %s, %s, %s, %s%n", Sizes.count(summary.totals().files(), "file"),
+                        Sizes.bytes(summary.totals().bytes()), Sizes.count(summary.totals().directories(), "directory"),
+                        Sizes.count(summary.totals().symlinks(), "symlink"));
                 perNode.forEach((token, acc) -> out.printf("  %-8s  %-24s %9d files  %10s%n",
                         token.isEmpty() ? "loose" : "node", token.isEmpty() ? "(top level)" : token, acc[0],
                         Sizes.bytes(acc[1])));

@@ -8,6 +8,12 @@ final class Sizes {
     private Sizes() {
     }
 
+    /** "1 file", "2 files": counts read as words. */
+    static String count(long n, String singular) {
+        return n + " " + (n == 1 ? singular : singular.endsWith("y") ? singular.substring(0, singular.length() - 1)
+                + "ies" : singular + "s");
+    }
+
     static String bytes(long n) {
         if (n < 1024) {
             return n + " B";

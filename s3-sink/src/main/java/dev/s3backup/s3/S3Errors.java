@@ -132,6 +132,17 @@ final class S3Errors {
     /** Names a profile the user chose but that holds no credentials, the one detail worth keeping. */
     private static String profileHint(String message) {
         java.util.regex.Matcher m = PROFILE.matcher(message);
-        return m.find() && !m.group(1).equals("default") ? " (profile '" + m.group(1) + "' has none)" : "";
+        if (!m.find() || m.group(1).equals("default")) {
+            return "";
+        }
+        String name = m.group(1);
+        boolean known;
+        try {
+            known = software.amazon.awssdk.profiles.ProfileFile.defaultProfileFile().profile(name).isPresent();
+        } catch (RuntimeException e) {
+            known = true; // cannot tell: say the less surprising thing
+        }
+        return known ? " (profile '" + name + "' has no credentials)"
+                : " (there is no profile '" + name + "' in ~/.aws/config or ~/.aws/credentials)";
     }
 }
