@@ -4,6 +4,7 @@ import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
+import dev.s3backup.core.snapshot.BackupSet;
 import dev.s3backup.core.store.DeleteResult;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
@@ -164,25 +165,13 @@ public final class GarbageCollector {
             }
             readRoot(p.key(), "pending manifest " + p.key());
         }
-        Map<String, List<String>> sets = new TreeMap<>();
-        for (Iterator<ObjectInfo> it = store.listAll("sets/"); it.hasNext(); ) {
-            String key = it.next().key();
-            String rest = key.substring("sets/".length());
-            int slash = rest.indexOf('/');
-            if (slash > 0) {
-                sets.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>()).add(key);
-            }
-        }
-        for (Map.Entry<String, List<String>> set : sets.entrySet()) {
-            // A complete set's manifest (written before its 'complete' marker) is the root; until
-            // then its parts are: they reference chunks before any manifest does.
-            if (set.getValue().contains("sets/" + set.getKey() + "/complete")) {
-                continue;
-            }
-            for (String key : set.getValue()) {
-                if (key.startsWith("sets/" + set.getKey() + "/parts/") && !seenRoots.contains(key)) {
-                    readRoot(key, "part " + key.substring(key.lastIndexOf('/') + 1) + " of backup set " + set.getKey());
-                }
+        // Parts of sets not yet committed reference chunks before any manifest does; once a set is
+        // committed its manifest (or nothing, if it was forgotten) is the root. BackupSet decides,
+        // so gc and backup-sets agree on which sets are still live.
+        for (String key : BackupSet.partsToProtect(store)) {
+            if (!seenRoots.contains(key)) {
+                String setId = key.substring(BackupSet.PREFIX.length(), key.indexOf("/parts/"));
+                readRoot(key, "part " + key.substring(key.lastIndexOf('/') + 1) + " of backup set " + setId);
             }
         }
         for (Iterator<ObjectInfo> it = store.listAll(RepositoryLayout.MANIFESTS); it.hasNext(); ) {
