@@ -406,10 +406,14 @@ public final class BackupSet {
         return min;
     }
 
-    /** The repository's store, except that committing a backup creates this node's part instead. */
+    /**
+     * The repository's store, except that committing a backup creates this node's part instead (and
+     * a HEAD of the committed manifest answers for the part, so the push's guard reads its time).
+     */
     private static final class PartStore implements ObjectStore {
         private final ObjectStore store;
         private final String partKey;
+        private volatile String committedKey;
 
         PartStore(ObjectStore store, String partKey) {
             this.store = store;
@@ -419,6 +423,7 @@ public final class BackupSet {
         @Override
         public PutOutcome putIfAbsent(String key, Payload payload) {
             if (key.startsWith(RepositoryLayout.MANIFESTS)) {
+                committedKey = key;
                 PutOutcome outcome = store.putIfAbsent(partKey, payload);
                 if (outcome == PutOutcome.ALREADY_EXISTED) {
                     throw new BackupException(Reason.INVALID_INPUT, "Cannot commit " + partKey
@@ -441,7 +446,7 @@ public final class BackupSet {
 
         @Override
         public Optional<ObjectInfo> head(String key) {
-            return store.head(key);
+            return store.head(key.equals(committedKey) ? partKey : key);
         }
 
         @Override
