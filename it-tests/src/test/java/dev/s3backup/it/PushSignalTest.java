@@ -27,19 +27,20 @@ class PushSignalTest {
         assertThat(Cli.run(List.of(), "init", "-r", repo, "--chunk-size", "1MiB").exitCode()).isZero();
         Path data = dir.resolve("data");
         Random random = new Random(5);
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 8; i++) {
             byte[] bytes = new byte[1 << 20];
             random.nextBytes(bytes);
             Files.createDirectories(data);
             Files.write(data.resolve(String.format("%06d.sst", i)), bytes);
         }
         for (String signal : List.of("INT", "TERM")) {
+            int stored = files(dir.resolve("repo/chunks")).size();
             Path out = dir.resolve("push-" + signal + ".out");
             Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                     System.getProperty("java.class.path"), "dev.s3backup.cli.Main", "push", "-r", repo,
                     "--cache-dir", dir.resolve("cache").toString(), "--limit-upload", "512KiB", "--upload-threads", "1",
                     "n1=" + data).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            awaitChunks(dir.resolve("repo"), 2, p);
+            awaitChunks(dir.resolve("repo"), stored + 1, p);
             new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             String said = Files.readString(out);
