@@ -279,8 +279,8 @@ public final class BackupSet {
                 // Only the marker is left: forget removed the rest, so the backup is gone.
                 sets.add(new Status(setId, expected, present, null, State.FORGOTTEN));
             } else {
-                Status s = settled(store, setId, read(store, completeKey(setId)).strip());
-                sets.add(new Status(setId, expected, present, s.backupId(), s.state()));
+                String backupId = read(store, completeKey(setId)).strip();
+                sets.add(new Status(setId, expected, present, backupId, committedState(store, backupId)));
             }
         });
         return sets;
@@ -354,10 +354,13 @@ public final class BackupSet {
 
     /** A committed set: complete while its manifest exists, forgotten after. */
     private static Status settled(ObjectStore store, String setId, String backupId) {
-        boolean exists = store.head(RepositoryLayout.manifestKey(backupId)).isPresent();
         List<String> expected = store.head(nodesKey(setId)).isPresent() ? expectedNodes(store, setId) : List.of();
         return new Status(setId, expected, expected.isEmpty() ? List.of() : presentParts(store, setId), backupId,
-                exists ? State.COMPLETE : State.FORGOTTEN);
+                committedState(store, backupId));
+    }
+
+    private static State committedState(ObjectStore store, String backupId) {
+        return store.head(RepositoryLayout.manifestKey(backupId)).isPresent() ? State.COMPLETE : State.FORGOTTEN;
     }
 
     private static List<String> expectedNodes(ObjectStore store, String setId) {
