@@ -20,6 +20,12 @@ import java.util.TreeMap;
  * (liveness only: docs/RETENTION.md). One GET per lease that is not expired, to learn its process.
  */
 final class Leases {
+    /** What one lease kept gc from deleting. */
+    private static final class Held {
+        long chunks;
+        long bytes;
+    }
+
     /** One push's lease records: when it began, when it was last refreshed, and whose it is. */
     private record Span(String push, Instant first, Instant newest, List<String> keys) {
     }
@@ -27,7 +33,7 @@ final class Leases {
     private final List<Span> spans;
     private final Map<String, GcResult.LeaseState> states = new TreeMap<>();
     private final Map<String, PushProcess> processes = new TreeMap<>();
-    private final Map<String, long[]> held = new TreeMap<>();
+    private final Map<String, Held> held = new TreeMap<>();
     private final Instant storeNow;
     private final GcProtocol.Timing timing;
     private long chunksHeld;
@@ -107,9 +113,9 @@ final class Leases {
         bytesHeld += size;
         for (Span s : spans) {
             if (states.get(s.push()) == GcResult.LeaseState.LIVE && !lastModified.isBefore(holdsSince(s))) {
-                long[] n = held.computeIfAbsent(s.push(), k -> new long[2]);
-                n[0]++;
-                n[1] += size;
+                Held h = held.computeIfAbsent(s.push(), k -> new Held());
+                h.chunks++;
+                h.bytes += size;
             }
         }
     }
@@ -127,10 +133,10 @@ final class Leases {
         List<GcResult.Lease> report = new ArrayList<>();
         spans.stream().sorted((a, b) -> a.first().compareTo(b.first())).forEach(s -> {
             PushProcess p = processes.get(s.push());
-            long[] n = held.getOrDefault(s.push(), new long[2]);
+            Held h = held.getOrDefault(s.push(), new Held());
             report.add(new GcResult.Lease(s.push(), p == null ? null : p.host(), p == null ? -1 : p.pid(),
                     Duration.between(s.first(), storeNow), Duration.between(s.newest(), storeNow),
-                    states.get(s.push()), n[0], n[1]));
+                    states.get(s.push()), h.chunks, h.bytes));
         });
         return report;
     }

@@ -25,11 +25,6 @@ class PushGuardTest {
     private final GcFixtures.MutableClock clock = new GcFixtures.MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
     private final InMemoryObjectStore store = new InMemoryObjectStore(clock);
 
-    private static GcProtocol.Timing timing(Duration pendingTtl, Duration maxPushAge) {
-        return new GcProtocol.Timing(Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofMinutes(10),
-                Duration.ofMinutes(10), pendingTtl, maxPushAge);
-    }
-
     private void intent(String run, Sha256... chunks) {
         store.putIfAbsent(GcProtocol.INTENTS + run + "-000000", Payload.of(GcProtocol.encodeIntent(List.of(chunks))));
     }
