@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
 @Command(name = "backup-sets", mixinStandardHelpOptions = true,
         description = {"List backup sets (nodes pushed from several hosts with push --backup-set): complete ones",
             "with their backup, incomplete ones with the nodes still missing. An incomplete set is not a backup.",
-            "--complete commits every set whose parts have all arrived (normally the last host's push does it)."},
+            "--complete commits every set whose parts have all arrived (normally the last host's push does it).",
+            "A set whose backup was forgotten stays forgotten: --complete never commits it again (counted, and",
+            "listed by --json with state \"forgotten\")."},
         footer = ExitCodes.HELP_FOOTER)
 final class BackupSetsCommand extends BaseCommand {
     @Mixin
@@ -32,7 +34,7 @@ final class BackupSetsCommand extends BaseCommand {
         try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
             List<BackupSet.Status> sets = new ArrayList<>();
             for (BackupSet.Status s : BackupSet.list(repo)) {
-                if (complete && !s.complete() && s.missing().isEmpty() && !s.expected().isEmpty()) {
+                if (complete && s.state() == BackupSet.State.INCOMPLETE && s.missing().isEmpty() && !s.expected().isEmpty()) {
                     s = BackupSet.tryComplete(repo, s.setId(), Path.of(System.getProperty("java.io.tmpdir")));
                 }
                 sets.add(s);
@@ -42,9 +44,19 @@ final class BackupSetsCommand extends BaseCommand {
             } else if (sets.isEmpty()) {
                 output.out().println("No backup sets in " + repo.describe());
             } else {
+                long forgotten = sets.stream().filter(s -> s.state() == BackupSet.State.FORGOTTEN).count();
                 for (BackupSet.Status s : sets) {
-                    output.out().printf("%-24s  %-10s  nodes %s  %s%n", s.setId(), s.complete() ? "complete" : "INCOMPLETE",
-                            s.expected(), s.complete() ? "backup " + s.backupId() : "missing " + s.missing());
+                    switch (s.state()) {
+                        case COMPLETE -> output.out().printf("%-24s  %-10s  nodes %s  backup %s%n", s.setId(), "complete",
+                                s.expected(), s.backupId());
+                        case INCOMPLETE -> output.out().printf("%-24s  %-10s  nodes %s  missing %s%n", s.setId(),
+                                "INCOMPLETE", s.expected(), s.missing());
+                        case FORGOTTEN -> { }
+                    }
+                }
+                if (forgotten > 0) {
+                    output.out().println(forgotten + " forgotten set(s) not shown: their backups were forgotten, "
+                            + "and a forgotten set is never committed again (--json lists them)");
                 }
             }
         }
@@ -55,6 +67,7 @@ final class BackupSetsCommand extends BaseCommand {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.setId());
         m.put("complete", s.complete());
+        m.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
         m.put("backupId", s.backupId());
         m.put("nodes", s.expected());
         m.put("present", s.present());

@@ -150,6 +150,10 @@ final class ForgetCommand extends BaseCommand {
         if (!r.dryRun()) {
             out.printf("  forgotten: %d manifest(s) deleted; their chunks stay until 'gc'%n", r.forgotten());
         }
+        if (!r.setsForgotten().isEmpty()) {
+            out.printf("  sets:      %s forgotten with their backups (parts removed; never committed again)%n",
+                    String.join(", ", r.setsForgotten()));
+        }
         if (!r.locked().isEmpty()) {
             out.printf("  locked:    %d backup(s) the policy would forget are kept under Object Lock%n", r.locked().size());
         }
@@ -173,6 +177,7 @@ final class ForgetCommand extends BaseCommand {
         }
         m.put("decisions", decisions);
         m.put("forgotten", r.forgotten());
+        m.put("setsForgotten", r.setsForgotten());
         m.put("unreadable", new LinkedHashMap<>(r.unreadable()));
         m.put("failed", new LinkedHashMap<>(r.failed()));
         Map<String, Object> locked = new LinkedHashMap<>();

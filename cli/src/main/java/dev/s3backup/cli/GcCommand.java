@@ -6,7 +6,9 @@ import dev.s3backup.core.gc.GcResult;
 import dev.s3backup.core.repo.Repository;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -78,6 +80,17 @@ final class GcCommand extends BaseCommand {
                 + (r.complete() ? "done" : "INCOMPLETE"));
         out.printf("  store time:  %s; cutoff %s (grace, and %d push(es) in progress)%n", r.storeNow(), r.cutoff(),
                 r.liveLeases());
+        if (r.heldByLeases() > 0) {
+            out.printf("  held:        %d unreferenced chunk(s), %s, past the grace period but written since a running "
+                    + "push began: spared for it%n", r.heldByLeases(), Sizes.bytes(r.bytesHeldByLeases()));
+        }
+        for (GcResult.Lease l : r.leases()) {
+            out.printf("  lease:       %s  %s  %s  age %s, refreshed %s ago%s%n", l.push(), leaseState(l),
+                    l.host() == null ? "(host unknown)" : "host " + l.host() + " pid " + l.pid(),
+                    age(l.age()), age(l.sinceRefresh()),
+                    l.state() == GcResult.LeaseState.LIVE ? "; holds " + l.chunksHeld() + " chunk(s), "
+                            + Sizes.bytes(l.bytesHeld()) : "");
+        }
         out.printf("  marked:      %d chunk(s) referenced by %d root(s)%n", r.chunksReferenced(), r.roots());
         out.printf("  listed:      %d object(s) under chunks/%s%n", r.chunksListed(),
                 r.foreign() > 0 ? " (" + r.foreign() + " not chunks, left alone)" : "");
@@ -98,6 +111,19 @@ final class GcCommand extends BaseCommand {
         out.printf("  requests:    %s%n", r.requests());
     }
 
+    /** 1h2m3s: whole seconds, the resolution of store timestamps. */
+    private static String age(Duration d) {
+        return Duration.ofSeconds(Math.max(0, d.toSeconds())).toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String leaseState(GcResult.Lease l) {
+        return switch (l.state()) {
+            case LIVE -> "live";
+            case DEAD -> "dead (its process on this host is gone; holds nothing)";
+            case EXPIRED -> "expired (holds nothing)";
+        };
+    }
+
     static Map<String, Object> toMap(GcResult r, String repoUrl, int exit) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("repository", repoUrl);
@@ -109,6 +135,22 @@ final class GcCommand extends BaseCommand {
         m.put("cutoff", r.cutoff().toString());
         m.put("roots", r.roots());
         m.put("livePushes", r.liveLeases());
+        m.put("heldByLeases", r.heldByLeases());
+        m.put("bytesHeldByLeases", r.bytesHeldByLeases());
+        List<Object> leases = new ArrayList<>();
+        for (GcResult.Lease l : r.leases()) {
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("push", l.push());
+            lm.put("state", l.state().name().toLowerCase(java.util.Locale.ROOT));
+            lm.put("host", l.host());
+            lm.put("pid", l.pid() < 0 ? null : l.pid());
+            lm.put("ageSeconds", l.age().toSeconds());
+            lm.put("sinceRefreshSeconds", l.sinceRefresh().toSeconds());
+            lm.put("chunksHeld", l.chunksHeld());
+            lm.put("bytesHeld", l.bytesHeld());
+            leases.add(lm);
+        }
+        m.put("leases", leases);
         m.put("chunksReferenced", r.chunksReferenced());
         m.put("chunksListed", r.chunksListed());
         m.put("candidates", r.candidates());

@@ -52,7 +52,7 @@ final class ListCommand extends BaseCommand {
             if (!json) {
                 // A set waiting for a node is not a backup, but its owner needs to see it waiting.
                 for (BackupSet.Status set : BackupSet.list(repo)) {
-                    if (!set.complete()) {
+                    if (set.state() == BackupSet.State.INCOMPLETE) {
                         output.out().println("incomplete backup set " + set.setId() + ": waiting for node(s) "
                                 + set.missing() + " (not a backup; see 's3backup backup-sets')");
                     }

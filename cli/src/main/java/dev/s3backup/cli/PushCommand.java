@@ -28,6 +28,9 @@ import picocli.CommandLine.Parameters;
             "",
             "Push a snapshot, not live files: a file that changes while being read fails the push.",
             "",
+            "Ctrl-C (SIGINT) or SIGTERM stops a push without a backup: its gc lease is released at once",
+            "and its resume journal kept, so the next push skips what was stored (exit 130 / 143).",
+            "",
             "Examples:",
             "  s3backup push -r s3://bucket/db 13036267341651542609=/data/backup-b1 my-backup.coordinator.bin",
             "  s3backup push -r file:///mnt/nas/db --name nightly node1 node2"},
@@ -168,8 +171,9 @@ final class PushCommand extends BaseCommand {
         out.printf("  bytes read:     %s (%s unchanged per the hash cache, not read)%n",
                 Sizes.bytes(r.bytesScanned()), Sizes.count(r.filesFromCache(), "file"));
         out.printf("  bytes uploaded: %s%s%n", Sizes.bytes(r.bytesUploaded()), r.dryRun() ? " (would be)" : "");
-        out.printf("  chunks:         %d new, %d reused%s%n", r.chunksNew(), r.chunksReused(), r.chunksResumed() == 0 ? ""
-                : " (" + r.chunksResumed() + " stored by an interrupted push, confirmed, not uploaded again)");
+        out.printf("  chunks:         %d new, %d reused%s; %d reference(s)%n", r.chunksNew(), r.chunksReused(),
+                r.chunksResumed() == 0 ? "" : " (" + r.chunksResumed()
+                        + " of them stored by an interrupted push, confirmed, not uploaded again)", r.chunkReferences());
         if (r.lockedUntil() != null) {
             out.printf("  object lock:    until %s; %d reused chunk(s) extended (1 request each)%n", r.lockedUntil(),
                     r.chunksLockExtended());
@@ -194,6 +198,7 @@ final class PushCommand extends BaseCommand {
         m.put("chunksNew", r.chunksNew());
         m.put("chunksReused", r.chunksReused());
         m.put("chunksResumed", r.chunksResumed());
+        m.put("chunkReferences", r.chunkReferences());
         m.put("lockedUntil", r.lockedUntil() == null ? null : r.lockedUntil().toString());
         m.put("chunksLockExtended", r.chunksLockExtended());
         m.put("durationSeconds", r.duration().toNanos() / 1e9);

@@ -219,8 +219,11 @@ final class SnapshotPushFlow {
     void printSummary(Output output) {
         if (setStatus != null) {
             output.out().printf("  backup set:     %s, node %s committed as a part; %s%n", backupSet, node,
-                    setStatus.complete() ? "set complete: backup " + setStatus.backupId() + " committed"
-                            : "waiting for " + setStatus.missing());
+                    switch (setStatus.state()) {
+                        case COMPLETE -> "set complete: backup " + setStatus.backupId() + " committed";
+                        case INCOMPLETE -> "waiting for " + setStatus.missing();
+                        case FORGOTTEN -> "the set's backup " + setStatus.backupId() + " was forgotten";
+                    });
         }
         if (hyperdexTaken != null) {
             output.out().printf("  hyperdex:       'backup %s' took %s ms (the cluster's pause is within it), %d servers; "

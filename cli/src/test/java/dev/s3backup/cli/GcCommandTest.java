@@ -39,6 +39,35 @@ class GcCommandTest {
         }
     }
 
+    private void lease(String push, long pid) throws IOException {
+        Path record = Files.createDirectories(repoDir.resolve("leases").resolve(push)).resolve("000000");
+        Files.writeString(record, "s3backup-lease-v1\nhost=" + java.net.InetAddress.getLocalHost().getHostName()
+                + "\npid=" + pid + "\n");
+    }
+
+    @Test
+    void gcNamesTheLeasesThatHeldChunksAndIgnoresOneWhosePushIsDead() throws Exception {
+        assertThat(CliRun.of("push", "-r", repo, "n1=" + data("a", 1)).exitCode()).isZero();
+        assertThat(CliRun.of("forget", "-r", repo, "--all").exitCode()).isZero();
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        lease("00000000000000aa", gone.pid());
+        lease("00000000000000bb", ProcessHandle.current().pid());
+
+        CliRun held = CliRun.of("gc", "-r", repo, "--grace", "0");
+        assertThat(held.exitCode()).as(held.toString()).isZero();
+        assertThat(held.out()).contains("(grace, and 1 push(es) in progress)", "held:        5 unreferenced chunk(s)",
+                "lease:       00000000000000aa  dead (its process on this host is gone; holds nothing)",
+                "lease:       00000000000000bb  live  host ", "pid " + ProcessHandle.current().pid(),
+                "holds 5 chunk(s)", "deleted:     0 chunk(s)");
+
+        Files.delete(repoDir.resolve("leases/00000000000000bb/000000"));
+        CliRun freed = CliRun.of("gc", "-r", repo, "--grace", "0", "--json");
+        assertThat(freed.exitCode()).as(freed.toString()).isZero();
+        assertThat(freed.out()).contains("\"livePushes\":0", "\"heldByLeases\":0", "\"deleted\":5",
+                "\"leases\":[{\"push\":\"00000000000000aa\",\"state\":\"dead\"", "\"pid\":" + gone.pid());
+    }
+
     @Test
     void forgetThenGcFreesTheForgottenBackupsChunksAndTheRestStillRestores() throws Exception {
         assertThat(CliRun.of("push", "-r", repo, "--name", "db", "n1=" + data("a", 1)).exitCode()).isZero();

@@ -87,4 +87,34 @@ class BackupSetTest {
         assertThat(wrongNodes.exitCode()).isEqualTo(2);
         assertThat(wrongNodes.err()).contains("was started with nodes [n1, n2, n3]");
     }
+
+    @Test
+    void aForgottenSetIsNeverCommittedAgain() throws Exception {
+        for (String n : List.of("n1", "n2", "n3")) {
+            finish(host("friday", n), "friday", n);
+        }
+        Cli forget = Cli.run(List.of(), "forget", "-r", repo, "--all");
+        assertThat(forget.exitCode()).as(forget.toString()).isZero();
+        assertThat(forget.out()).contains("sets:      friday forgotten");
+        assertThat(Cli.run(List.of(), "list", "-r", repo).out()).contains("No backups").doesNotContain("incomplete");
+        Thread.sleep(1500);
+        Cli gc = Cli.run(List.of(), "gc", "-r", repo, "--grace", "1s");
+        assertThat(gc.exitCode()).as(gc.toString()).isZero();
+        assertThat(gc.out()).doesNotContain("deleted:     0 chunk");
+
+        Cli complete = Cli.run(List.of(), "backup-sets", "-r", repo, "--complete");
+        assertThat(complete.exitCode()).as(complete.toString()).isZero();
+        assertThat(complete.out()).contains("1 forgotten set(s) not shown");
+        assertThat(Cli.run(List.of(), "backup-sets", "-r", repo, "--json").out())
+                .contains("\"id\":\"friday\",\"complete\":false,\"state\":\"forgotten\"");
+        Cli list = Cli.run(List.of(), "list", "-r", repo);
+        assertThat(list.out()).contains("No backups").doesNotContain("incomplete");
+        Cli verify = Cli.run(List.of(), "verify", "-r", repo);
+        assertThat(verify.exitCode()).as(verify.toString()).isNotEqualTo(4);
+
+        Process late = host("friday", "n1");
+        assertThat(late.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(late.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(dir.resolve("friday-n1.out"))).contains("already committed");
+    }
 }

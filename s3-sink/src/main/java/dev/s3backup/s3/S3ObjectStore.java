@@ -316,7 +316,8 @@ final class S3ObjectStore implements ObjectStore {
             batch.forEach(key -> ids.add(ObjectIdentifier.builder().key(prefix + key).build()));
             DeleteObjectsResponse response;
             try {
-                response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(true)));
+                response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(true))
+                        .overrideConfiguration(o -> o.apiCallTimeout(options.deleteCallTimeout())));
             } catch (SdkException e) {
                 StoreException mapped = errors.map("delete", "objects in " + options.location(), e);
                 if (deleted == 0 && failed.isEmpty()) {
@@ -415,7 +416,8 @@ final class S3ObjectStore implements ObjectStore {
             List<ObjectIdentifier> batch = ids.subList(from, Math.min(ids.size(), from + DELETE_BATCH));
             DeleteObjectsResponse response;
             try {
-                response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true)));
+                response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true))
+                        .overrideConfiguration(o -> o.apiCallTimeout(options.deleteCallTimeout())));
             } catch (SdkException e) {
                 StoreException mapped = errors.map("delete", "objects in " + options.location(), e);
                 if (deleted == 0 && failed.isEmpty() && locked.isEmpty()) {

@@ -1,5 +1,7 @@
 package dev.s3backup.s3;
 
+import dev.s3backup.core.store.ObjectStore;
+
 import dev.s3backup.core.Redaction;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -45,6 +47,9 @@ import java.util.Set;
  * @param listPageSize keys per listing page, 1 to 1,000
  * @param checkBucketOnOpen whether {@code open} sends one HeadBucket so that a missing bucket or
  *     bad credentials fail at once with a clear message
+ * @param deleteCallTimeout the limit for one DeleteObjects request including its retries (default
+ *     {@link ObjectStore#DELETE_CALL_LIMIT}): gc sends a delete only inside its intent window by the
+ *     store's clock, and relies on the request ending within the clock margin (docs/RETENTION.md)
  */
 public record S3Options(
         S3Location location,
@@ -64,7 +69,8 @@ public record S3Options(
         Duration socketTimeout,
         int maxAttempts,
         int listPageSize,
-        boolean checkBucketOnOpen) {
+        boolean checkBucketOnOpen,
+        Duration deleteCallTimeout) {
 
     /** When the SDK computes request checksums and validates response checksums. */
     public enum ChecksumPolicy {
@@ -138,6 +144,8 @@ public record S3Options(
         requirePositive("apiCallAttemptTimeout", apiCallAttemptTimeout);
         Objects.requireNonNull(socketTimeout, "socketTimeout");
         requirePositive("socketTimeout", socketTimeout);
+        Objects.requireNonNull(deleteCallTimeout, "deleteCallTimeout");
+        requirePositive("deleteCallTimeout", deleteCallTimeout);
     }
 
     public String bucket() {
@@ -177,6 +185,7 @@ public record S3Options(
         b.maxAttempts = maxAttempts;
         b.listPageSize = listPageSize;
         b.checkBucketOnOpen = checkBucketOnOpen;
+        b.deleteCallTimeout = deleteCallTimeout;
         return b;
     }
 
@@ -224,6 +233,7 @@ public record S3Options(
         private String kmsKeyId;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Duration apiCallTimeout;
+        private Duration deleteCallTimeout = ObjectStore.DELETE_CALL_LIMIT;
         private Duration apiCallAttemptTimeout;
         private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
@@ -344,6 +354,11 @@ public record S3Options(
             return this;
         }
 
+        public Builder deleteCallTimeout(Duration deleteCallTimeout) {
+            this.deleteCallTimeout = deleteCallTimeout;
+            return this;
+        }
+
         public Builder checkBucketOnOpen(boolean checkBucketOnOpen) {
             this.checkBucketOnOpen = checkBucketOnOpen;
             return this;
@@ -352,7 +367,8 @@ public record S3Options(
         public S3Options build() {
             return new S3Options(location, endpoint, region, pathStyle, profile, accessKeyId, secretAccessKey,
                     checksumPolicy, storageClass, encryption, kmsKeyId, maxConnections, apiCallTimeout,
-                    apiCallAttemptTimeout, socketTimeout, maxAttempts, listPageSize, checkBucketOnOpen);
+                    apiCallAttemptTimeout, socketTimeout, maxAttempts, listPageSize, checkBucketOnOpen,
+                    deleteCallTimeout);
         }
     }
 }

@@ -50,13 +50,18 @@ class S3RetryTest {
     }
 
     private ObjectStore storeHandling(int maxAttempts, Duration socketTimeout, HttpHandler handler) throws IOException {
+        return storeHandling(maxAttempts, socketTimeout, ObjectStore.DELETE_CALL_LIMIT, handler);
+    }
+
+    private ObjectStore storeHandling(int maxAttempts, Duration socketTimeout, Duration deleteCallTimeout,
+                                      HttpHandler handler) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", handler);
         server.start();
         S3Options options = S3Options.builder().bucket("b").endpoint("http://127.0.0.1:" + server.getAddress().getPort())
                 .region("us-east-1").pathStyle(true).credentials("test-access", "test-secret-key").maxAttempts(maxAttempts)
-                .socketTimeout(socketTimeout).checkBucketOnOpen(false).build();
+                .socketTimeout(socketTimeout).deleteCallTimeout(deleteCallTimeout).checkBucketOnOpen(false).build();
         return S3ObjectStores.open(options, Map.of(), List.of());
     }
 
@@ -191,6 +196,25 @@ class S3RetryTest {
             assertThat(store.retries()).isEqualTo(1);
         }
         assertThat(seen).hasSize(2);
+    }
+
+    @Test
+    void aDeleteThatDoesNotFinishWithinTheDeleteCallLimitFailsInsteadOfLanding() throws IOException {
+        // gc sends a delete only inside its intent window (store time) and counts on it ending within
+        // the clock margin: a server that answers after the limit must not get the delete through late.
+        try (ObjectStore store = storeHandling(3, S3Options.DEFAULT_SOCKET_TIMEOUT, Duration.ofSeconds(1), exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            if (!exchange.getRequestMethod().equals("POST")) {
+                respond(exchange, new Answer(404, "ObjectLockConfigurationNotFoundError"));
+                return;
+            }
+            sleep(4000);
+            respond(exchange, new Answer(200, null));
+        })) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> store.delete(List.of("chunks/aa/k"))).isInstanceOf(StoreException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3000));
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.s3backup.core.cache;
 import dev.s3backup.core.io.AtomicReplace;
 import dev.s3backup.manifest.ChunkRef;
 import dev.s3backup.manifest.Sha256;
+import dev.s3backup.manifest.Sha256Set;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -26,12 +27,14 @@ import java.util.zip.CRC32C;
 /**
  * The chunks a push has stored so far, appended to a local file as each upload completes, so
  * that a push killed midway and run again need not upload them again. One file per repository
- * ({@code REPOSITORY-ID.resume} beside the hash cache); a successful commit deletes it, since the
- * committed backup then names those chunks.
+ * ({@code REPOSITORY-ID.resume} beside the hash cache); a successful commit removes the records its
+ * backup names.
  *
- * <p>A hint, never proof: gc may have deleted any of these chunks since, so the next push
- * confirms them against the store (after taking its lease) before it relies on them; see
- * docs/DECISIONS.md §12. Each record carries its own CRC32C: a record torn by a crash, or any
+ * <p>A hint, never proof: gc may have deleted any of these chunks since, so a later push confirms
+ * one against the store (a HEAD, after taking its lease) only when it is about to upload that very
+ * chunk ({@link #mayHold}); chunks of the journal the push does not need cost nothing. A commit
+ * keeps the records the push did not use, so the journal of an interrupted push survives an
+ * unrelated push in between; see docs/DECISIONS.md §12. Each record carries its own CRC32C: a record torn by a crash, or any
  * damage, ends the readable part, and what came before is still used.
  *
  * <p>Format: the header {@code "S3BKRJ\n"}, version (int), repository id (modified UTF-8), then
@@ -46,14 +49,17 @@ public final class ResumeJournal implements AutoCloseable {
     private final String repositoryId;
     private final Consumer<String> warnings;
     private final List<ChunkRef> previous;
+    private final Sha256Set index = new Sha256Set();
     private FileChannel channel;
     private boolean failed;
+    private long records;
 
     private ResumeJournal(Path file, String repositoryId, Consumer<String> warnings, List<ChunkRef> previous) {
         this.file = file;
         this.repositoryId = repositoryId;
         this.warnings = warnings;
         this.previous = previous;
+        previous.forEach(c -> index.add(c.hash()));
     }
 
     /** A journal that remembers nothing (dry runs, {@code --no-cache}). */
@@ -83,9 +89,20 @@ public final class ResumeJournal implements AutoCloseable {
         return previous;
     }
 
+    /** Whether an earlier push recorded this chunk as stored (unconfirmed: ask the store before relying on it). */
+    public boolean mayHold(Sha256 hash) {
+        return index.contains(hash);
+    }
+
+    /** Records in the file now: those carried over at {@link #start} and those recorded since. */
+    public synchronized long size() {
+        return records;
+    }
+
     /**
-     * Starts this push's journal with the chunks it confirmed are still stored (atomically
-     * replacing the earlier file), and keeps it open for {@link #record}.
+     * Starts this push's journal with the given records (atomically replacing the earlier file),
+     * and keeps it open for {@link #record}. A push starts with {@link #previous()}: still
+     * unconfirmed, they stay for a later push if this one stops too.
      */
     public synchronized void start(Collection<ChunkRef> confirmed) {
         if (file == null) {
@@ -109,6 +126,7 @@ public final class ResumeJournal implements AutoCloseable {
             } finally {
                 Files.deleteIfExists(temp);
             }
+            records = confirmed.size();
             channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             giveUp(e);
@@ -128,15 +146,29 @@ public final class ResumeJournal implements AutoCloseable {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
+            records++;
         } catch (IOException e) {
             giveUp(e);
         }
     }
 
-    /** After a commit: the backup names every chunk recorded here, so the journal has nothing left to say. */
+    /** After a commit whose backup names every chunk recorded here: nothing left to say. */
     public synchronized void clear() {
+        keepOnly(List.of());
+    }
+
+    /**
+     * After a commit: keeps only the given earlier records (those the committed push did not use,
+     * left by another, interrupted push), or removes the file when there are none.
+     */
+    public synchronized void keepOnly(List<ChunkRef> leftOver) {
         close();
         if (file == null) {
+            return;
+        }
+        if (!leftOver.isEmpty()) {
+            start(leftOver);
+            close();
             return;
         }
         try {

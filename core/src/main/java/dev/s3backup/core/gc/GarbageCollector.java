@@ -4,6 +4,7 @@ import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
+import dev.s3backup.core.snapshot.BackupSet;
 import dev.s3backup.core.store.DeleteResult;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
@@ -29,7 +30,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -62,6 +62,9 @@ public final class GarbageCollector {
     private final Set<String> seenRoots = new HashSet<>();
     private final Map<String, Instant> abandonedPending = new LinkedHashMap<>();
     private final Sha256Set referenced = new Sha256Set();
+    /** Markers written to read the store's clock before deletes; removed at the end of the run. */
+    private final List<String> clockReadings = new ArrayList<>();
+    private final String thisHost;
     private Instant storeNow;
     private int roots;
 
@@ -71,6 +74,7 @@ public final class GarbageCollector {
         this.store = repository.store();
         this.options = options;
         this.clock = clock;
+        this.thisHost = PushProcess.hostName();
     }
 
     public GcResult run() {
@@ -81,30 +85,20 @@ public final class GarbageCollector {
         GcProtocol.Timing timing = options.timing();
 
         refreshRoots();
-        List<ObjectInfo> leases = GcProtocol.listAll(store, GcProtocol.LEASES);
-        Map<String, Instant[]> byPush = leaseSpans(leases);
-        Instant cutoff = storeNow.minus(options.grace());
-        int live = 0;
-        for (Instant[] span : byPush.values()) {
-            if (!span[1].isBefore(storeNow.minus(timing.leaseTtl()))) {
-                live++;
-                Instant spare = span[0].minus(timing.clockMargin());
-                if (spare.isBefore(cutoff)) {
-                    cutoff = spare;
-                }
-            }
-        }
+        Leases leases = Leases.read(store, storeNow, timing, thisHost);
+        Instant graceCutoff = storeNow.minus(options.grace());
+        Instant cutoff = leases.cutoff(graceCutoff);
 
         Sweep sweep = new Sweep();
         if (unreadable.isEmpty()) {
             Path spool = null;
             try {
                 spool = Files.createTempFile(options.tempDir(), "s3backup-gc-", ".candidates");
-                listCandidates(spool, cutoff, sweep);
+                listCandidates(spool, graceCutoff, cutoff, leases, sweep);
                 if (!options.dryRun()) {
                     sweep(spool, runId, sweep);
                     if (sweep.stopped == null && unreadable.isEmpty()) {
-                        sweep.cleaned = cleanUp(leases, byPush);
+                        sweep.cleaned = cleanUp(leases);
                     }
                 }
             } catch (IOException e) {
@@ -124,11 +118,11 @@ public final class GarbageCollector {
                 // a run marker left behind is removed by a later gc
             }
         }
-        return new GcResult(runId, options.dryRun(), storeNow, cutoff, roots, live, referenced.size(), sweep.listed,
-                sweep.candidates, sweep.candidateBytes, sweep.spared, sweep.deleted, sweep.bytesFreed, sweep.failed,
-                unreadable, sweep.stopped, sweep.problem, sweep.foreign, sweep.cleaned,
+        return new GcResult(runId, options.dryRun(), storeNow, cutoff, roots, leases.live(), referenced.size(),
+                sweep.listed, sweep.candidates, sweep.candidateBytes, sweep.spared, sweep.deleted, sweep.bytesFreed,
+                sweep.failed, unreadable, sweep.stopped, sweep.problem, sweep.foreign, sweep.cleaned,
                 repository.requests().snapshot(), Duration.ofNanos(System.nanoTime() - startNanos),
-                sweep.locked, sweep.lockedUntil);
+                sweep.locked, sweep.lockedUntil, leases.report(), leases.chunksHeld(), leases.bytesHeld());
     }
 
     /** Mutable tallies of one run. */
@@ -164,25 +158,13 @@ public final class GarbageCollector {
             }
             readRoot(p.key(), "pending manifest " + p.key());
         }
-        Map<String, List<String>> sets = new TreeMap<>();
-        for (Iterator<ObjectInfo> it = store.listAll("sets/"); it.hasNext(); ) {
-            String key = it.next().key();
-            String rest = key.substring("sets/".length());
-            int slash = rest.indexOf('/');
-            if (slash > 0) {
-                sets.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>()).add(key);
-            }
-        }
-        for (Map.Entry<String, List<String>> set : sets.entrySet()) {
-            // A complete set's manifest (written before its 'complete' marker) is the root; until
-            // then its parts are: they reference chunks before any manifest does.
-            if (set.getValue().contains("sets/" + set.getKey() + "/complete")) {
-                continue;
-            }
-            for (String key : set.getValue()) {
-                if (key.startsWith("sets/" + set.getKey() + "/parts/") && !seenRoots.contains(key)) {
-                    readRoot(key, "part " + key.substring(key.lastIndexOf('/') + 1) + " of backup set " + set.getKey());
-                }
+        // Parts of sets not yet committed reference chunks before any manifest does; once a set is
+        // committed its manifest (or nothing, if it was forgotten) is the root. BackupSet decides,
+        // so gc and backup-sets agree on which sets are still live.
+        for (String key : BackupSet.partsToProtect(store)) {
+            if (!seenRoots.contains(key)) {
+                String setId = key.substring(BackupSet.PREFIX.length(), key.indexOf("/parts/"));
+                readRoot(key, "part " + key.substring(key.lastIndexOf('/') + 1) + " of backup set " + setId);
             }
         }
         for (Iterator<ObjectInfo> it = store.listAll(RepositoryLayout.MANIFESTS); it.hasNext(); ) {
@@ -211,25 +193,8 @@ public final class GarbageCollector {
         }
     }
 
-    /** pushId -> {first record's time, newest record's time}. */
-    private static Map<String, Instant[]> leaseSpans(List<ObjectInfo> leases) {
-        Map<String, Instant[]> spans = new HashMap<>();
-        for (ObjectInfo l : leases) {
-            String rest = l.key().substring(GcProtocol.LEASES.length());
-            int slash = rest.indexOf('/');
-            String push = slash < 0 ? rest : rest.substring(0, slash);
-            Instant[] span = spans.computeIfAbsent(push, k -> new Instant[] {l.lastModified(), l.lastModified()});
-            if (l.lastModified().isBefore(span[0])) {
-                span[0] = l.lastModified();
-            }
-            if (l.lastModified().isAfter(span[1])) {
-                span[1] = l.lastModified();
-            }
-        }
-        return spans;
-    }
-
-    private void listCandidates(Path spool, Instant cutoff, Sweep sweep) throws IOException {
+    private void listCandidates(Path spool, Instant graceCutoff, Instant cutoff, Leases leases, Sweep sweep)
+            throws IOException {
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16))) {
             for (Iterator<ObjectInfo> it = store.listAll(RepositoryLayout.CHUNKS); it.hasNext(); ) {
                 ObjectInfo o = it.next();
@@ -239,11 +204,16 @@ public final class GarbageCollector {
                     sweep.foreign++;
                     continue;
                 }
-                if (!referenced.contains(hash) && o.lastModified().isBefore(cutoff)) {
+                if (referenced.contains(hash) || !o.lastModified().isBefore(graceCutoff)) {
+                    continue;
+                }
+                if (o.lastModified().isBefore(cutoff)) {
                     out.write(hash.bytes());
                     out.writeLong(o.size());
                     sweep.candidates++;
                     sweep.candidateBytes += o.size();
+                } else {
+                    leases.spared(o.lastModified(), o.size());
                 }
             }
         }
@@ -265,134 +235,144 @@ public final class GarbageCollector {
         return Sha256.fromHex(hex);
     }
 
+    /** An unreferenced chunk past the cutoff. */
+    private record Candidate(Sha256 hash, long size) {
+        String key() {
+            return RepositoryLayout.chunkKey(hash);
+        }
+    }
+
     private void sweep(Path spool, String runId, Sweep sweep) throws IOException {
         int seq = 0;
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(spool), 1 << 16))) {
-            List<Sha256> hashes = new ArrayList<>();
-            List<Long> sizes = new ArrayList<>();
             boolean eof = false;
             while (!eof && sweep.stopped == null) {
-                hashes.clear();
-                sizes.clear();
+                List<Candidate> batch = new ArrayList<>();
                 byte[] hash = new byte[Sha256.BYTES];
-                while (hashes.size() < options.intentSize()) {
+                while (batch.size() < options.intentSize()) {
                     try {
                         in.readFully(hash);
                     } catch (EOFException e) {
                         eof = true;
                         break;
                     }
-                    hashes.add(Sha256.of(hash.clone()));
-                    sizes.add(in.readLong());
+                    batch.add(new Candidate(Sha256.of(hash.clone()), in.readLong()));
                 }
-                while (!hashes.isEmpty() && sweep.stopped == null) {
-                    seq = announceAndDelete(runId, seq, hashes, sizes, sweep);
+                while (!batch.isEmpty() && sweep.stopped == null) {
+                    batch = announceAndDelete(runId + "-" + String.format("%06d", seq++), batch, sweep);
                 }
             }
         }
     }
 
     /**
-     * Writes one intent for the batch, looks at the roots again, deletes what is still
-     * unreferenced for at most intentWindow, and leaves in the lists whatever it had no time for.
+     * Announces the batch in intent {@code gc/intents/NAME}, looks at the roots again, and deletes
+     * what is still unreferenced while the store's clock says the intent window is open. Returns
+     * what it had no time for, to be announced again (empty once the sweep stopped).
      */
-    private int announceAndDelete(String runId, int seq, List<Sha256> hashes, List<Long> sizes, Sweep sweep) {
-        String intent = GcProtocol.INTENTS + runId + "-" + String.format("%06d", seq);
+    private List<Candidate> announceAndDelete(String name, List<Candidate> batch, Sweep sweep) {
+        String intent = GcProtocol.INTENTS + name;
         // Look at the roots once before announcing, so the intent names only what is still garbage:
         // every chunk it names makes a push that relies on it abort.
-        int unreadableBefore = unreadable.size();
-        refreshRoots();
-        if (unreadable.size() > unreadableBefore) {
-            sweep.stopped = "stopped: a root written during the sweep could not be read, so the chunks it needs are unknown";
-            sweep.problem = Reason.INTEGRITY;
-            return seq + 1;
+        List<Candidate> garbage = stillGarbage(batch, sweep);
+        if (garbage == null || garbage.isEmpty()) {
+            return List.of();
         }
-        for (int k = hashes.size() - 1; k >= 0; k--) {
-            if (referenced.contains(hashes.get(k))) {
-                hashes.remove(k);
-                sizes.remove(k);
-                sweep.spared++;
-            }
-        }
-        if (hashes.isEmpty()) {
-            return seq;
-        }
+        Instant announced;
         try {
-            store.putIfAbsent(intent, Payload.of(GcProtocol.encodeIntent(hashes)));
+            announced = GcProtocol.writeMarker(store, intent,
+                    GcProtocol.encodeIntent(garbage.stream().map(Candidate::hash).toList()));
         } catch (StoreException e) {
             stop(sweep, "Cannot write gc intent " + intent + ": " + e.getMessage(), e);
-            return seq + 1;
+            return List.of();
         }
-        long announced = System.nanoTime();
+        List<Candidate> doomed = stillGarbage(garbage, sweep);
+        if (doomed == null) {
+            return List.of();
+        }
+        int done = 0;
+        while (done < doomed.size()) {
+            // The store's clock, read right before the request: a host suspended since the intent
+            // (its monotonic clock stopped meanwhile) must not delete under an intent pushes no longer read.
+            if (!withinWindow(name, announced, sweep)) {
+                break;
+            }
+            List<Candidate> part = doomed.subList(done, Math.min(doomed.size(), done + DELETE_BATCH));
+            if (!delete(part, sweep)) {
+                return List.of();
+            }
+            done += part.size();
+        }
+        return sweep.stopped == null ? new ArrayList<>(doomed.subList(done, doomed.size())) : List.of();
+    }
+
+    /**
+     * Reads the roots again and drops every candidate they now reference (a push committed it);
+     * null when a new root cannot be read, which stops the sweep.
+     */
+    private List<Candidate> stillGarbage(List<Candidate> candidates, Sweep sweep) {
         int before = unreadable.size();
         refreshRoots();
         if (unreadable.size() > before) {
             sweep.stopped = "stopped: a root written during the sweep could not be read, so the chunks it needs are unknown";
             sweep.problem = Reason.INTEGRITY;
-            return seq + 1;
+            return null;
         }
-        List<String> keys = new ArrayList<>();
-        Map<String, Long> sizeOf = new HashMap<>();
-        int i = 0;
-        for (; i < hashes.size(); i++) {
-            if (referenced.contains(hashes.get(i))) {
+        List<Candidate> left = new ArrayList<>(candidates.size());
+        for (Candidate c : candidates) {
+            if (referenced.contains(c.hash())) {
                 sweep.spared++;
-                continue;
+            } else {
+                left.add(c);
             }
-            String key = RepositoryLayout.chunkKey(hashes.get(i));
-            keys.add(key);
-            sizeOf.put(key, sizes.get(i));
         }
-        int done = 0;
-        while (done < keys.size()) {
-            if (System.nanoTime() - announced > options.timing().intentWindow().toNanos()) {
-                break; // the rest is announced again in a new intent
-            }
-            List<String> batch = keys.subList(done, Math.min(keys.size(), done + DELETE_BATCH));
-            DeleteResult r;
-            try {
-                r = store.delete(batch);
-            } catch (StoreException e) {
-                stop(sweep, "Cannot delete chunks from " + store.describe() + ": " + e.getMessage(), e);
-                break;
-            }
-            for (String key : batch) {
-                String reason = r.failed().get(key);
-                Instant lockedUntil = r.locked().get(key);
-                if (lockedUntil != null) {
-                    // Under Object Lock: left in place (no delete marker); a gc after that date collects it.
-                    sweep.locked++;
-                    if (sweep.lockedUntil == null || lockedUntil.isAfter(sweep.lockedUntil)) {
-                        sweep.lockedUntil = lockedUntil;
-                    }
-                } else if (reason == null) {
-                    sweep.deleted++;
-                    sweep.bytesFreed += sizeOf.get(key);
-                } else {
-                    sweep.failed.put(key, reason);
-                    if (sweep.problem == null || sweep.problem == Reason.IO) {
-                        sweep.problem = looksDenied(reason) ? Reason.ACCESS_DENIED : Reason.IO;
-                    }
+        return left;
+    }
+
+    /** Whether the store's clock, read now, is still inside the intent window that began at {@code announced}. */
+    private boolean withinWindow(String name, Instant announced, Sweep sweep) {
+        String key = GcProtocol.RUNS + name + "-clock-" + String.format("%06d", clockReadings.size());
+        Instant now;
+        try {
+            now = GcProtocol.writeMarker(store, key, "s3backup-gc-clock-v1\n");
+        } catch (StoreException e) {
+            stop(sweep, "Cannot read the store's clock (" + key + "): " + e.getMessage(), e);
+            return false;
+        }
+        clockReadings.add(key);
+        return !now.isAfter(announced.plus(options.timing().intentWindow()));
+    }
+
+    /** Deletes one request's worth of chunks; false when the request as a whole failed (the sweep stops). */
+    private boolean delete(List<Candidate> part, Sweep sweep) {
+        DeleteResult r;
+        try {
+            r = store.delete(part.stream().map(Candidate::key).toList());
+        } catch (StoreException e) {
+            stop(sweep, "Cannot delete chunks from " + store.describe() + ": " + e.getMessage(), e);
+            return false;
+        }
+        for (Candidate c : part) {
+            String key = c.key();
+            String reason = r.failed().get(key);
+            Instant lockedUntil = r.locked().get(key);
+            if (lockedUntil != null) {
+                // Under Object Lock: left in place (no delete marker); a gc after that date collects it.
+                sweep.locked++;
+                if (sweep.lockedUntil == null || lockedUntil.isAfter(sweep.lockedUntil)) {
+                    sweep.lockedUntil = lockedUntil;
+                }
+            } else if (reason == null) {
+                sweep.deleted++;
+                sweep.bytesFreed += c.size();
+            } else {
+                sweep.failed.put(key, reason);
+                if (sweep.problem == null || sweep.problem == Reason.IO) {
+                    sweep.problem = looksDenied(reason) ? Reason.ACCESS_DENIED : Reason.IO;
                 }
             }
-            done += batch.size();
         }
-        Set<String> left = new HashSet<>(keys.subList(done, keys.size()));
-        List<Sha256> restHashes = new ArrayList<>();
-        List<Long> restSizes = new ArrayList<>();
-        for (int j = 0; j < hashes.size(); j++) {
-            if (left.contains(RepositoryLayout.chunkKey(hashes.get(j)))) {
-                restHashes.add(hashes.get(j));
-                restSizes.add(sizes.get(j));
-            }
-        }
-        hashes.clear();
-        sizes.clear();
-        if (sweep.stopped == null) {
-            hashes.addAll(restHashes);
-            sizes.addAll(restSizes);
-        }
-        return seq + 1;
+        return true;
     }
 
     private static boolean looksDenied(String reason) {
@@ -410,19 +390,11 @@ public final class GarbageCollector {
     }
 
     /** Removes expired leases, abandoned pending manifests, and intents and run markers no push can still need. */
-    private long cleanUp(List<ObjectInfo> leases, Map<String, Instant[]> byPush) {
+    private long cleanUp(Leases leases) {
         GcProtocol.Timing timing = options.timing();
-        List<String> keys = new ArrayList<>();
-        Instant leaseDead = storeNow.minus(timing.leaseTtl()).minus(timing.clockMargin());
-        for (ObjectInfo l : leases) {
-            String rest = l.key().substring(GcProtocol.LEASES.length());
-            int slash = rest.indexOf('/');
-            Instant[] span = byPush.get(slash < 0 ? rest : rest.substring(0, slash));
-            if (span[1].isBefore(leaseDead)) {
-                keys.add(l.key());
-            }
-        }
+        List<String> keys = new ArrayList<>(leases.expiredKeys());
         keys.addAll(abandonedPending.keySet());
+        keys.addAll(clockReadings); // served their purpose; a stopped run leaves them to the 9-day clean-up
         Instant old = storeNow.minus(timing.intentRetention());
         for (String prefix : List.of(GcProtocol.INTENTS, GcProtocol.RUNS)) {
             for (ObjectInfo o : GcProtocol.listAll(store, prefix)) {
@@ -436,7 +408,7 @@ public final class GarbageCollector {
         }
         try {
             DeleteResult r = store.delete(keys);
-            return r.deleted();
+            return Math.max(0, r.deleted() - clockReadings.size());
         } catch (StoreException e) {
             return 0; // protocol objects only: the next run tries again
         }

@@ -56,17 +56,19 @@ public final class GcProtocol {
     }
 
     /**
-     * The protocol's time limits. All but {@code intentWindow}'s enforcement, which uses the
-     * local monotonic clock for a duration on one host, are compared with store timestamps only.
+     * The protocol's time limits. Every decision that depends on one is made by comparing store
+     * timestamps read just before acting (never a host's clock, which stops while the host is
+     * suspended or jumps when it is set), except {@code leaseRefresh}, which only paces writes.
      *
      * @param leaseTtl a push lease whose newest record is older than this (store time) is dead
      * @param leaseRefresh how often a running push writes a new lease record (local elapsed time)
-     * @param intentWindow gc sends no delete for an intent later than this after writing it
-     *     (local elapsed time), so a push need only read intents written since its start minus this
+     * @param intentWindow gc sends no delete for an intent later than this after writing it (store
+     *     time, read before each delete request), so a push need only read intents written since its
+     *     start minus this
      * @param clockMargin how far store timestamps of different objects may disagree with the
      *     order in which they were written, plus the duration of one request
      * @param pendingTtl a pending manifest older than this (store time) is abandoned: not a root
-     * @param maxPushAge a push older than this (local elapsed) aborts instead of committing;
+     * @param maxPushAge a push older than this (store time, lease to pending manifest) aborts instead of committing;
      *     gc keeps its intents for this long plus the margins
      */
     public record Timing(Duration leaseTtl, Duration leaseRefresh, Duration intentWindow, Duration clockMargin,
@@ -104,7 +106,11 @@ public final class GcProtocol {
      * {@code key}, which must not exist.
      */
     static Instant writeMarker(ObjectStore store, String key, String content) {
-        Payload marker = Payload.of(content.getBytes(StandardCharsets.UTF_8));
+        return writeMarker(store, key, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Instant writeMarker(ObjectStore store, String key, byte[] content) {
+        Payload marker = Payload.of(content);
         // A lost answer makes the retry find the marker it wrote itself: that is not a collision.
         if (store.putIfAbsent(key, marker) == ObjectStore.PutOutcome.ALREADY_EXISTED && !OwnWrite.landed(store, key, marker)) {
             throw new BackupException(Reason.IO, "Cannot write " + key + ": it already exists (random id collision)");

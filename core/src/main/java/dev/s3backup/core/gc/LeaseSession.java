@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -31,11 +32,13 @@ final class LeaseSession implements PushGuard.Session {
     private final GcProtocol.Timing timing;
     private final String pushId;
     private final long startNanos;
+    private final String content = PushProcess.current().encode();
     private final Instant leaseTime;
     private final AtomicInteger seq = new AtomicInteger();
     private final List<String> written = java.util.Collections.synchronizedList(new ArrayList<>());
     private final ScheduledExecutorService refresher;
-    private long pendingNanos;
+    private Instant pendingTime;
+    private boolean closed;
     private Path manifestFile;
 
     LeaseSession(Repository repository, GcProtocol.Timing timing) {
@@ -47,7 +50,7 @@ final class LeaseSession implements PushGuard.Session {
         this.startNanos = System.nanoTime();
         String first = leaseKey(0);
         try {
-            this.leaseTime = GcProtocol.writeMarker(store, first, leaseContent());
+            this.leaseTime = GcProtocol.writeMarker(store, first, content);
         } catch (BackupException e) {
             // A lease that vanished between its PUT and its LIST was removed by a gc that took it
             // for expired (or the store is not read-after-write consistent): nothing is uploaded
@@ -69,23 +72,15 @@ final class LeaseSession implements PushGuard.Session {
         return GcProtocol.LEASES + pushId + "/" + String.format("%06d", n);
     }
 
-    private static String leaseContent() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException | RuntimeException e) {
-            host = "unknown";
-        }
-        return "s3backup-lease-v1\nhost=" + host + "\npid=" + ProcessHandle.current().pid() + "\n";
-    }
-
     private void refresh() {
         if (System.nanoTime() - startNanos > timing.maxPushAge().toNanos()) {
-            return; // such a push cannot commit; a lease it forgot to close must not pin gc forever
+            // Such a push cannot commit; a lease it forgot to close must not pin gc forever. (Pacing
+            // only: a suspended host writes no records either, and its commit checks store time.)
+            return;
         }
         String key = leaseKey(seq.incrementAndGet());
         try {
-            store.putIfAbsent(key, Payload.of(leaseContent().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            store.putIfAbsent(key, Payload.of(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             written.add(key);
         } catch (RuntimeException e) {
             // Only liveness depends on the lease: gc may then sweep this push's new chunks, and
@@ -96,16 +91,17 @@ final class LeaseSession implements PushGuard.Session {
     @Override
     public void beforeCommit(String backupId, Path manifestFile) {
         this.manifestFile = manifestFile;
-        long age = System.nanoTime() - startNanos;
-        if (age > timing.maxPushAge().toNanos()) {
-            throw new BackupException(Reason.IO, "Cannot commit backup " + backupId + ": the push ran for "
-                    + java.time.Duration.ofNanos(age) + ", longer than the " + timing.maxPushAge()
-                    + " gc lets a push rely on chunks; nothing was committed, run the push again");
-        }
         String pending = GcProtocol.PENDING + backupId;
         store.putIfAbsent(pending, Payload.ofFile(manifestFile, null));
         written.add(pending);
-        pendingNanos = System.nanoTime();
+        // Ages by the store's clock: a host suspended for days has a monotonic clock that says minutes.
+        pendingTime = GcProtocol.lastModified(store, pending);
+        Duration age = Duration.between(leaseTime, pendingTime);
+        if (age.compareTo(timing.maxPushAge()) > 0) {
+            throw new BackupException(Reason.IO, "Cannot commit backup " + backupId + ": the push ran for "
+                    + age + " (store time), longer than the " + timing.maxPushAge()
+                    + " gc lets a push rely on chunks; nothing was committed, run the push again");
+        }
         checkIntents(backupId);
     }
 
@@ -161,8 +157,10 @@ final class LeaseSession implements PushGuard.Session {
     @Override
     public void afterCommit(String backupId) {
         // gc honours a pending manifest for pendingTtl (store time); a push stalled longer between
-        // writing it and committing checks again, and withdraws a commit a gc may have broken.
-        if (System.nanoTime() - pendingNanos > timing.pendingTtl().toNanos() / 2) {
+        // writing it and committing (a slow request, a suspended host) checks again, and withdraws
+        // a commit a gc may have broken. The commit's own timestamp is the store's clock.
+        Instant committed = store.head(RepositoryLayout.manifestKey(backupId)).map(ObjectInfo::lastModified).orElse(null);
+        if (committed == null || Duration.between(pendingTime, committed).compareTo(timing.pendingTtl().dividedBy(2)) > 0) {
             try {
                 checkIntents(backupId);
             } catch (BackupException e) {
@@ -173,7 +171,11 @@ final class LeaseSession implements PushGuard.Session {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return; // a signal's shutdown hook and the push's own exit both close
+        }
+        closed = true;
         refresher.shutdownNow();
         try {
             refresher.awaitTermination(10, TimeUnit.SECONDS);

@@ -57,6 +57,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * Pushes sources into a repository in one pass over the bytes: each file is read once, every
@@ -84,10 +85,14 @@ public final class Push {
     private final List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Set<Sha256> seenInPush = ConcurrentHashMap.newKeySet();
     private final LongAdder chunksNew = new LongAdder();
-    private final LongAdder chunksReused = new LongAdder();
+    private final LongAdder chunksResumed = new LongAdder();
     private final LongAdder filesFromCache = new LongAdder();
     private final OutsideLinks outsideLinks = new OutsideLinks();
-    private long chunksResumed;
+    /** Chunks of the resume journal this push asked the store about: used, or found gone. */
+    private final Set<Sha256> journalConsulted = ConcurrentHashMap.newKeySet();
+    private final ChunkCounts counts = new ChunkCounts();
+    private volatile CommitStage stage;
+    private Consumer<String> onInterrupt = line -> System.err.println("s3backup: " + line);
     /** Small files of the parent backup by content: an unchanged one points at its old slice. */
     private final Map<Sha256, PackedFile> knownSmallFiles = new HashMap<>();
     private final Map<Sha256, CompletableFuture<PackedFile>> smallFilesInPush = new ConcurrentHashMap<>();
@@ -124,9 +129,10 @@ public final class Push {
     }
 
     /**
-     * Records every chunk stored as the uploads complete, and starts by confirming (after taking
-     * its lease) the chunks an interrupted earlier push recorded, so they are not uploaded again.
-     * Cleared once the backup is committed. Not used by a dry run.
+     * Records every chunk stored as the uploads complete. A chunk this push is about to upload that
+     * an interrupted earlier push recorded is confirmed with a HEAD (after the lease) and not
+     * uploaded again; records this push does not need cost nothing and are kept for a later push.
+     * Not used by a dry run.
      */
     public Push useResumeJournal(ResumeJournal resumeJournal) {
         this.journal = java.util.Objects.requireNonNull(resumeJournal, "resumeJournal");
@@ -160,6 +166,15 @@ public final class Push {
         return this;
     }
 
+    /**
+     * Where the one line goes that says what a push stopped by SIGINT/SIGTERM left (its lease
+     * released, its journal kept); default: standard error.
+     */
+    public Push onInterrupt(Consumer<String> sink) {
+        this.onInterrupt = java.util.Objects.requireNonNull(sink, "sink");
+        return this;
+    }
+
     public PushResult run(List<Source> sources) {
         Instant start = clock.instant();
         long startNanos = System.nanoTime();
@@ -167,22 +182,26 @@ public final class Push {
         if (options.dryRun()) {
             journal = ResumeJournal.disabled();
         }
-        // Before the parent is read: from here on, a gc that deletes a chunk this push relies on is seen.
-        PushGuard.Session guardSession = (options.dryRun() ? PushGuard.NONE : guard).begin(repository);
-        String parent;
-        List<SourceFile> files;
-        try {
-            parent = repository.latestId().orElse(null);
-            if (parent != null) {
-                knownPresent = chunksOf(parent);
-            }
-            resumeFromJournal();
-            files = new SourceScanner(warnings::add).scan(sources);
-        } catch (RuntimeException e) {
-            guardSession.close();
-            journal.close();
-            throw e;
+        // Before the parent is read: from here on, a gc that deletes a chunk this push relies on is
+        // seen. Every path out of the push, a signal's included, ends the lease.
+        try (CommitStage stage = CommitStage.open(repository, options.dryRun() ? PushGuard.NONE : guard, journal,
+                options.dryRun() ? null : onInterrupt)) {
+            this.stage = stage;
+            return push(sources, start, startNanos, stage);
         }
+    }
+
+    /** The running push's lease, journal and commit; tests play a signal's hook on it. */
+    CommitStage stage() {
+        return stage;
+    }
+
+    private PushResult push(List<Source> sources, Instant start, long startNanos, CommitStage stage) {
+        String parent = repository.latestId().orElse(null);
+        if (parent != null) {
+            knownPresent = chunksOf(parent);
+        }
+        List<SourceFile> files = new SourceScanner(warnings::add).scan(sources);
         lock = options.dryRun() ? null : PushLock.of(repository, start, parentHeader);
         Map<String, String> headerProperties = new java.util.TreeMap<>(options.properties());
         if (lock != null) {
@@ -200,13 +219,14 @@ public final class Push {
         Path manifestFile = null;
         ExecutorService readers = Executors.newFixedThreadPool(options.readThreads(), daemon("s3backup-read"));
         ExecutorService uploaders = Executors.newFixedThreadPool(options.uploadThreads(), daemon("s3backup-upload"));
-        int chunkSize = repository.config().chunkSize();
-        int buffers = (int) Math.max(2, Math.min(Integer.MAX_VALUE, options.maxInFlightBytes() / chunkSize));
-        BufferPool pool = new BufferPool(chunkSize, buffers);
-        packer = new Packer(chunkSize, pool, (ref, buffer) -> storePack(ref, buffer, pool, uploaders));
-        Checkpoints checkpoints = options.dryRun() ? null : new Checkpoints();
+        Checkpoints checkpoints = null;
         Totals totals;
         try {
+            int chunkSize = repository.config().chunkSize();
+            int buffers = (int) Math.max(2, Math.min(Integer.MAX_VALUE, options.maxInFlightBytes() / chunkSize));
+            BufferPool pool = new BufferPool(chunkSize, buffers);
+            packer = new Packer(chunkSize, pool, (ref, buffer) -> storePack(ref, buffer, pool, uploaders));
+            checkpoints = options.dryRun() ? null : new Checkpoints();
             manifestFile = ManifestSpool.create(Path.of(System.getProperty("java.io.tmpdir")));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(manifestFile), 1 << 16);
                  ManifestWriter writer = ManifestCodec.newWriter(out, header)) {
@@ -228,10 +248,7 @@ public final class Push {
                 lockReusedChunks(manifestFile, uploaders);
             }
             if (!options.dryRun()) {
-                guardSession.beforeCommit(id, manifestFile);
-                repository.commitManifest(id, manifestFile, lock == null ? null : lock.forManifest());
-                guardSession.afterCommit(id);
-                journal.clear();
+                stage.commit(id, manifestFile, lock == null ? null : lock.forManifest(), this::journalLeftOver);
                 checkpoints.stop();
                 saveHashCache();
             }
@@ -241,35 +258,46 @@ public final class Push {
             if (checkpoints != null) {
                 checkpoints.stop();
             }
-            journal.close();
-            guardSession.close();
             readers.shutdownNow();
             uploaders.shutdownNow();
             awaitQuietly(readers);
             awaitQuietly(uploaders);
             deleteQuietly(manifestFile);
         }
+        long created = chunksNew.sum();
         return new PushResult(id, parent, options.dryRun(), totals.files(), totals.directories(), totals.symlinks(),
                 outsideLinks.count(),
-                progress.bytesScanned(), progress.bytesUploaded(), chunksNew.sum(), chunksReused.sum(),
+                progress.bytesScanned(), progress.bytesUploaded(), created, counts.distinct() - created,
                 Duration.ofNanos(System.nanoTime() - startNanos), repository.requests().snapshot(), warnings,
-                filesFromCache.sum(), chunksResumed, lock == null ? 0 : lock.extended(),
-                lock == null ? null : lock.backupUntil());
+                filesFromCache.sum(), chunksResumed.sum(), lock == null ? 0 : lock.extended(),
+                lock == null ? null : lock.backupUntil(), counts.references());
+    }
+
+    /** Records of the journal this committed push neither used nor found gone: another push's, kept for it. */
+    private List<ChunkRef> journalLeftOver() {
+        return journal.previous().stream()
+                .filter(c -> !journalConsulted.contains(c.hash()) && !counts.names(c.hash())).toList();
     }
 
     /**
-     * Chunks an interrupted push recorded are trusted only once the store confirms them, after
-     * this push's lease exists: a gc that deletes one later is then caught before the commit,
-     * exactly as for a chunk found by a HEAD (docs/RETENTION.md).
+     * Whether a chunk this push is about to upload was stored by an interrupted earlier push and
+     * is still there (one HEAD, after the lease: a gc that deletes it later is caught before the
+     * commit, as for any chunk found by a HEAD; docs/RETENTION.md).
      */
-    private void resumeFromJournal() {
-        List<ChunkRef> recorded = journal.previous().stream().filter(c -> !knownPresent.contains(c.hash())).toList();
-        List<ChunkRef> confirmed = recorded.isEmpty() ? List.of() : StoredChunks.confirm(repository.store(), recorded);
-        for (ChunkRef c : confirmed) {
-            seenInPush.add(c.hash());
+    private boolean resumed(Sha256 hash, int length) {
+        if (!journal.mayHold(hash) || !journalConsulted.add(hash)) {
+            return false;
         }
-        chunksResumed = confirmed.size();
-        journal.start(confirmed);
+        Optional<dev.s3backup.core.store.ObjectInfo> info = repository.store().head(RepositoryLayout.chunkKey(hash));
+        if (info.isEmpty() || info.get().size() != length) {
+            return false; // collected since: uploaded again
+        }
+        if (lock != null && lock.suffices(info.get().retainUntil())) {
+            lock.covered(hash);
+        }
+        journal.record(hash, length);
+        chunksResumed.increment();
+        return true;
     }
 
     /**
@@ -362,6 +390,7 @@ public final class Push {
     /** The manifest refuses what it cannot represent safely (a name that is not valid Unicode, say). */
     private void write(ManifestWriter writer, Entry entry) throws IOException {
         outsideLinks.add(entry);
+        counts.add(entry);
         try {
             writer.write(entry);
         } catch (IllegalArgumentException e) {
@@ -434,7 +463,6 @@ public final class Push {
             progress.filesDone.increment();
             progress.bytesCached.add(before.size());
             filesFromCache.increment();
-            chunksReused.add(c.chunks().size());
             return CompletableFuture.completedFuture(new Entry(file.node(), file.relativePath(), EntryType.FILE,
                     before.mode(), before.mtimeNanos(), before.size(), c.sha256(), c.chunks(), null, c.packOffset()));
         }
@@ -455,7 +483,6 @@ public final class Push {
                 read += n;
                 progress.bytesScanned.add(n);
                 if (knownPresent.contains(hash) || !seenInPush.add(hash)) {
-                    chunksReused.increment();
                     pool.release(buffer);
                 } else {
                     uploads.add(CompletableFuture.runAsync(() -> store(hash, buffer, n, pool), uploaders));
@@ -511,13 +538,11 @@ public final class Push {
         CompletableFuture<PackedFile> where;
         PackedFile known = knownSmallFiles.get(sha);
         if (known != null) {
-            chunksReused.increment();
             where = CompletableFuture.completedFuture(known);
         } else {
             CompletableFuture<PackedFile> mine = new CompletableFuture<>();
             CompletableFuture<PackedFile> earlier = smallFilesInPush.putIfAbsent(sha, mine);
             if (earlier != null) {
-                chunksReused.increment();
                 where = earlier;
             } else {
                 try {
@@ -581,7 +606,9 @@ public final class Push {
         try {
             String key = RepositoryLayout.chunkKey(hash);
             boolean created;
-            if (options.dryRun()) {
+            if (resumed(hash, length)) {
+                created = false;
+            } else if (options.dryRun()) {
                 created = repository.store().head(key).isEmpty();
             } else {
                 Payload payload = Payload.of(buffer, 0, length, hash.bytes())
@@ -595,8 +622,6 @@ public final class Push {
             if (created) {
                 chunksNew.increment();
                 progress.bytesUploaded.add(length);
-            } else {
-                chunksReused.increment();
             }
         } finally {
             pool.release(buffer);

@@ -14,20 +14,24 @@ import java.util.List;
  *     outside the restore
  * @param bytesScanned bytes read and hashed from the sources
  * @param bytesUploaded bytes of new chunks written (in a dry run: that would be written)
- * @param chunksNew chunks written (in a dry run: that would be written)
- * @param chunksReused chunk references satisfied by a chunk already stored or already in this push
+ * @param chunksNew distinct chunks written (in a dry run: that would be written)
+ * @param chunksReused distinct chunks the backup names that were stored already (by an earlier
+ *     backup, or by an interrupted push: {@code chunksResumed} of them)
  * @param warnings files skipped, and why
  * @param filesFromCache files not read because the hash cache knew their content
- * @param chunksResumed chunks an interrupted earlier push had stored, confirmed present and not uploaded again
+ * @param chunksResumed chunks this backup names that an interrupted earlier push had stored,
+ *     confirmed present and not uploaded again
  * @param chunksLockExtended reused chunks whose Object Lock retention this push extended (one
  *     request each)
  * @param lockedUntil the backup's Object Lock retain-until, or null when it is not locked
+ * @param chunkReferences chunk references in the manifest: a chunk named by several files (or
+ *     several times by one) counts once in new or reused and each time here
  */
 public record PushResult(String backupId, String parentId, boolean dryRun, long files, long directories,
                          long symlinks, long symlinksOutside, long bytesScanned, long bytesUploaded, long chunksNew, long chunksReused,
                          Duration duration, RequestCounts.Snapshot requests, List<String> warnings,
                          long filesFromCache, long chunksResumed, long chunksLockExtended,
-                         java.time.Instant lockedUntil) {
+                         java.time.Instant lockedUntil, long chunkReferences) {
     public PushResult {
         warnings = List.copyOf(warnings);
     }

@@ -3,6 +3,7 @@ package dev.s3backup.core.retention;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.repo.RequestCounts;
+import dev.s3backup.core.snapshot.BackupSet;
 import dev.s3backup.core.store.DeleteResult;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.StoreException;
@@ -35,6 +36,9 @@ import java.util.function.Function;
  * make it remove one).
  */
 public final class Forget {
+    /** The header property naming the backup set a backup was committed from. */
+    private static final String SET_ID = "set.id";
+
     private final Repository repository;
     private final RetentionPolicy policy;
     private final Clock clock;
@@ -76,10 +80,14 @@ public final class Forget {
      * @param failed manifests a delete could not remove, with the store's reason
      * @param locked backups the policy would forget but which are kept because their manifest is
      *     under Object Lock retention, to its retain-until
+     * @param setsForgotten backup sets whose backup is forgotten and whose parts were removed (by
+     *     this run, or left behind by one that stopped): such a set is never committed again
      */
     public record Result(boolean dryRun, List<Decision> decisions, Map<String, String> unreadable, int forgotten,
-                         Map<String, String> failed, Map<String, Instant> locked, RequestCounts.Snapshot requests) {
+                         Map<String, String> failed, Map<String, Instant> locked, List<String> setsForgotten,
+                         RequestCounts.Snapshot requests) {
         public Result {
+            setsForgotten = List.copyOf(setsForgotten);
             decisions = List.copyOf(decisions);
             unreadable = Map.copyOf(unreadable);
             failed = Map.copyOf(failed);
@@ -95,12 +103,14 @@ public final class Forget {
         }
     }
 
-    private record Backup(String id, String name, Instant created) {
+    /** @param setId the backup set this backup was committed from, or null */
+    private record Backup(String id, String name, Instant created, String setId) {
     }
 
     public Result run(boolean dryRun) {
         Map<String, String> unreadable = new TreeMap<>();
         Map<String, List<Backup>> byName = new TreeMap<>();
+        Map<String, String> setOf = new TreeMap<>();
         List<Decision> decisions = new ArrayList<>();
         for (String id : repository.listBackupIds()) {
             if (onlyIds != null && !onlyIds.contains(id)) {
@@ -111,7 +121,8 @@ public final class Forget {
                 if (onlyNames != null && !onlyNames.contains(h.name())) {
                     continue;
                 }
-                byName.computeIfAbsent(h.name(), k -> new ArrayList<>()).add(new Backup(id, h.name(), h.created()));
+                byName.computeIfAbsent(h.name(), k -> new ArrayList<>()).add(new Backup(id, h.name(), h.created(),
+                        h.properties().get(SET_ID)));
             } catch (StoreException e) {
                 if (e.kind() != StoreException.Kind.NOT_FOUND) {
                     throw e;
@@ -131,6 +142,7 @@ public final class Forget {
         }
         for (List<Backup> backups : byName.values()) {
             decisions.addAll(onlyIds != null ? named(backups) : decide(backups));
+            backups.stream().filter(b -> b.setId() != null).forEach(b -> setOf.put(b.id(), b.setId()));
         }
         Map<String, Instant> locked = new TreeMap<>();
         if (repository.config().objectLock() != null) {
@@ -151,7 +163,31 @@ public final class Forget {
                         .toList();
             }
         }
-        return new Result(dryRun, decisions, unreadable, forgotten, failed, locked, repository.requests().snapshot());
+        List<String> sets = dryRun ? List.of() : forgetSets(decisions, setOf, failed);
+        return new Result(dryRun, decisions, unreadable, forgotten, failed, locked, sets,
+                repository.requests().snapshot());
+    }
+
+    /**
+     * Forgetting a set's backup forgets the set: its parts and nodes go (they would otherwise let
+     * {@code backup-sets --complete} commit it again, and they no longer protect chunks from gc),
+     * its {@code complete} marker stays. Also finishes the sets a forget that stopped halfway left.
+     */
+    private List<String> forgetSets(List<Decision> decisions, Map<String, String> setOf, Map<String, String> failed) {
+        Map<String, String> gone = new TreeMap<>();
+        for (Decision d : decisions) {
+            String setId = setOf.get(d.id());
+            if (!d.keep() && setId != null && !failed.containsKey(RepositoryLayout.manifestKey(d.id()))) {
+                gone.put(setId, d.id());
+            }
+        }
+        for (BackupSet.Status s : BackupSet.list(repository)) {
+            if (s.state() == BackupSet.State.FORGOTTEN && s.backupId() != null) {
+                gone.putIfAbsent(s.setId(), s.backupId());
+            }
+        }
+        gone.forEach((setId, backupId) -> BackupSet.forgotten(repository, setId, backupId));
+        return List.copyOf(gone.keySet());
     }
 
     /** Asks the store for the retention of every manifest the policy would remove; keeps the locked ones. */

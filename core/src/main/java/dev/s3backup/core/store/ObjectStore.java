@@ -57,9 +57,18 @@ public interface ObjectStore extends AutoCloseable {
     ListPage list(String prefix, String continuation);
 
     /**
+     * How long one delete request may take, retries included, before a store abandons it. Shorter
+     * than gc's clock margin (10 min by default), so a delete sent inside the intent window has
+     * taken effect, or failed, before the window plus the margin is over.
+     */
+    java.time.Duration DELETE_CALL_LIMIT = java.time.Duration.ofMinutes(2);
+
+    /**
      * Deletes the keys, in as few requests as the store allows (S3: 1,000 per request).
      * Missing keys count as deleted. Keys that could not be deleted are returned, not thrown,
-     * so a caller never mistakes a partial delete for a complete one.
+     * so a caller never mistakes a partial delete for a complete one. Each delete request ends
+     * (done, or failed) within {@link #DELETE_CALL_LIMIT}, retries included: gc's safety argument
+     * counts on it (docs/RETENTION.md).
      */
     DeleteResult delete(Collection<String> keys);
 

@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.s3backup.core.BackupException;
+import dev.s3backup.core.push.DelegatingStore;
 import dev.s3backup.core.repo.RepositoryLayout;
 import dev.s3backup.core.store.InMemoryObjectStore;
 import dev.s3backup.core.store.InMemoryObjectStore.Op;
+import dev.s3backup.core.store.ListPage;
 import dev.s3backup.core.store.Payload;
 import dev.s3backup.core.store.StoreException;
 import dev.s3backup.manifest.Sha256;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,8 +59,9 @@ class GarbageCollectorTest {
         assertThat(store.content(RepositoryLayout.chunkKey(garbage))).isNull();
         assertThat(store.content(RepositoryLayout.chunkKey(kept))).isNotNull();
         assertThat(store.content(RepositoryLayout.chunkKey(young))).as("inside the grace period").isNotNull();
-        assertThat(r.requests().delete()).isEqualTo(1);
-        assertThat(r.requests().put()).as("run marker and one intent").isEqualTo(2);
+        assertThat(r.requests().delete()).as("the chunk, then the clean-up (the clock reading)").isEqualTo(2);
+        assertThat(r.requests().put()).as("run marker, one intent, one reading of the store's clock before the delete")
+                .isEqualTo(3);
         assertThat(store.keys()).anyMatch(k -> k.startsWith(GcProtocol.INTENTS));
     }
 
@@ -195,10 +199,92 @@ class GarbageCollectorTest {
         assertThat(r.liveLeases()).isEqualTo(1);
         assertThat(r.deleted()).isZero();
         assertThat(store.content(RepositoryLayout.chunkKey(uploaded))).isNotNull();
+        // The report says what the lease held, and whose it is.
+        assertThat(r.heldByLeases()).isEqualTo(1);
+        assertThat(r.leases()).singleElement().satisfies(l -> {
+            assertThat(l.state()).isEqualTo(GcResult.LeaseState.LIVE);
+            assertThat(l.pid()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(l.host()).isEqualTo(PushProcess.hostName());
+            assertThat(l.age()).isEqualTo(Duration.ofMinutes(50));
+            assertThat(l.chunksHeld()).isEqualTo(1);
+            assertThat(l.bytesHeld()).isEqualTo("uploaded by the running push".length());
+        });
         push.close();
 
         // Once the lease is gone (or expired), the chunk is ordinary garbage.
         assertThat(gc(options().withGrace(Duration.ofMinutes(10))).deleted()).isEqualTo(1);
+    }
+
+    @Test
+    void aLeaseOfAPushKnownDeadOnThisHostHoldsNothing() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        // What a push killed by a signal (or one whose hook could not reach the store) leaves behind.
+        store.putIfAbsent(GcProtocol.LEASES + "0123456789abcdef/000000", Payload.of(
+                new PushProcess(PushProcess.hostName(), gone.pid(), null).encode().getBytes(StandardCharsets.UTF_8)));
+        store.putIfAbsent(GcProtocol.LEASES + "fedcba9876543210/000000", Payload.of(
+                new PushProcess("another-host", gone.pid(), null).encode().getBytes(StandardCharsets.UTF_8)));
+        clock.advance(Duration.ofMinutes(30));
+        putChunk(store, "uploaded by the killed push");
+        clock.advance(Duration.ofMinutes(20));
+
+        GcResult held = gc(options().withGrace(Duration.ofMinutes(10)));
+        assertThat(held.deleted()).as("a lease from another host cannot be checked: it holds").isZero();
+        assertThat(held.leases()).extracting(GcResult.Lease::state)
+                .containsExactlyInAnyOrder(GcResult.LeaseState.DEAD, GcResult.LeaseState.LIVE);
+
+        store.remove(GcProtocol.LEASES + "fedcba9876543210/000000");
+        GcResult r = gc(options().withGrace(Duration.ofMinutes(10)));
+        assertThat(r.liveLeases()).isZero();
+        assertThat(r.deleted()).isEqualTo(1);
+        assertThat(r.leases()).singleElement().satisfies(l -> {
+            assertThat(l.state()).isEqualTo(GcResult.LeaseState.DEAD);
+            assertThat(l.pid()).isEqualTo(gone.pid());
+            assertThat(l.chunksHeld()).isZero();
+        });
+    }
+
+    @Test
+    void aGcHostSuspendedBeforeItsDeletesDoesNotDeleteAChunkAPushCommittedMeanwhile() throws Exception {
+        Sha256 c = putChunk(store, "reused by a push while gc sleeps");
+        clock.advance(Duration.ofDays(2));
+        AtomicBoolean slept = new AtomicBoolean();
+        DelegatingStore sleepy = new DelegatingStore(store) {
+            @Override
+            public ListPage list(String prefix, String continuation) {
+                ListPage page = delegate.list(prefix, continuation);
+                boolean announced = store.keys().stream().anyMatch(k -> k.startsWith(GcProtocol.INTENTS));
+                if (prefix.equals(RepositoryLayout.MANIFESTS) && announced && slept.compareAndSet(false, true)) {
+                    // gc has looked at the roots after its intent; its host sleeps an hour (its monotonic
+                    // clock stands still). A push that starts meanwhile does not read an intent that
+                    // old, finds the chunk present (412) and commits.
+                    clock.advance(Duration.ofHours(1));
+                    commitPush(c);
+                }
+                return page;
+            }
+        };
+        GcResult r = new GarbageCollector(repo(sleepy), new GcOptions(Duration.ofHours(1), false, 1000,
+                GcProtocol.Timing.defaults(), tmp), clock).run();
+        assertThat(slept).isTrue();
+        assertThat(store.content(RepositoryLayout.chunkKey(c))).as("needed by the committed backup").isNotNull();
+        assertThat(r.deleted()).isZero();
+        assertThat(r.spared()).isEqualTo(1);
+        assertThat(store.keys()).as("the clock readings are removed").noneMatch(k -> k.contains("-clock-"));
+    }
+
+    private void commitPush(Sha256 chunk) {
+        try {
+            PushGuard.Session push = PushGuard.leases().begin(repo(store));
+            String id = GcFixtures.id(clock.instant(), 9);
+            Path m = GcFixtures.manifestFile(tmp, id, List.of(chunk));
+            push.beforeCommit(id, m);
+            store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.ofFile(m, null));
+            push.afterCommit(id);
+            push.close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

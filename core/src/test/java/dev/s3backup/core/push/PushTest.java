@@ -162,8 +162,11 @@ class PushTest {
 
         PushResult r = push(store, Fixtures.options(4, 8, 64L << 20), node("n1", node));
 
+        // Counts are of distinct chunks: the 4 objects are all new, none was stored before; the
+        // backup references them 7 times (a, b, c; d twice; e twice).
         assertThat(r.chunksNew()).isEqualTo(1 + 2 + 1);
-        assertThat(r.chunksReused()).isEqualTo(2 + 1);
+        assertThat(r.chunksReused()).isZero();
+        assertThat(r.chunkReferences()).isEqualTo(3 + 2 + 2);
         assertThat(r.bytesUploaded()).isEqualTo(3000 + 2L * CHUNK + 1);
         assertThat(keys(store, RepositoryLayout.CHUNKS)).hasSize(4);
         // Sent once, not sent again and answered "already there": 4 chunk PUTs and the manifest.

@@ -117,8 +117,11 @@ class ResumablePushTest {
         assertThat(rerun.number("bytesScanned")).as("only the files not in the checkpoint")
                 .isEqualTo((FILES - cachedFiles) * FILE_SIZE);
         assertThat(rerun.number("filesFromCache")).isEqualTo(cachedFiles);
+        // A file of one chunk each: the checkpointed files' chunks are confirmed as cached files'
+        // (a HEAD each); the journal is asked only about the chunks of the files read again.
         assertThat(rerun.number("chunksResumed")).as("chunks confirmed from the journal")
-                .isGreaterThanOrEqualTo(present.size() - 8);
+                .isGreaterThanOrEqualTo(present.size() - cachedFiles - 8)
+                .isLessThanOrEqualTo(present.size() - cachedFiles);
         // lease, pending and manifest, plus at most the uploads in flight when killed (stored, not yet journaled)
         assertThat(rerun.number("put")).isBetween(missing + 3, missing + 3 + 8);
 

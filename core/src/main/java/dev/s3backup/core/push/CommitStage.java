@@ -1,0 +1,118 @@
+package dev.s3backup.core.push;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.cache.ResumeJournal;
+import dev.s3backup.core.gc.PushGuard;
+import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.store.Retention;
+import dev.s3backup.manifest.ChunkRef;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The part of a push that must end on every path: its gc lease (taken before the parent is read),
+ * its resume journal, and the commit between them. Closed once, by the push or by the shutdown
+ * hook of a SIGINT/SIGTERM, whichever comes first; the hook waits for a commit in flight (it
+ * must not remove the pending manifest a commit relies on) and a push the hook stopped does not
+ * commit.
+ */
+final class CommitStage implements AutoCloseable {
+    private final Repository repository;
+    private final PushGuard.Session session;
+    private final ResumeJournal journal;
+    private final Thread hook;
+    private boolean committed;
+    private boolean interrupted;
+    private boolean closed;
+
+    private CommitStage(Repository repository, PushGuard.Session session, ResumeJournal journal,
+                        Consumer<String> onInterrupt) {
+        this.repository = repository;
+        this.session = session;
+        this.journal = journal;
+        if (onInterrupt == null) {
+            this.hook = null;
+        } else {
+            this.hook = new Thread(() -> {
+                String said = interrupt();
+                if (said != null) {
+                    onInterrupt.accept(said);
+                }
+            }, "s3backup-push-interrupted");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+    }
+
+    /**
+     * Takes the lease, then starts the journal with the records an earlier push left (still
+     * unconfirmed). {@code onInterrupt} receives the one line to print if the JVM is stopped by a
+     * signal while the push runs; null registers no hook (dry runs).
+     */
+    static CommitStage open(Repository repository, PushGuard guard, ResumeJournal journal, Consumer<String> onInterrupt) {
+        PushGuard.Session session;
+        try {
+            session = guard.begin(repository);
+        } catch (RuntimeException | Error e) {
+            journal.close();
+            throw e;
+        }
+        journal.start(journal.previous());
+        return new CommitStage(repository, session, journal, onInterrupt);
+    }
+
+    /**
+     * Commits the manifest through the guard; afterwards the journal keeps only {@code leftOver}
+     * (records of another push this one did not use). Refused once the push was interrupted.
+     */
+    synchronized void commit(String backupId, Path manifestFile, Retention retention, Supplier<List<ChunkRef>> leftOver) {
+        if (interrupted || closed) {
+            throw new BackupException(Reason.IO, "Cannot commit backup " + backupId
+                    + ": the push was interrupted; nothing was committed");
+        }
+        session.beforeCommit(backupId, manifestFile);
+        repository.commitManifest(backupId, manifestFile, retention);
+        session.afterCommit(backupId);
+        committed = true;
+        journal.keepOnly(leftOver.get());
+    }
+
+    /**
+     * Ends the lease of a push stopped by a signal and keeps its journal. Returns the line that
+     * says so, or null when there was nothing to stop (committed or closed already).
+     */
+    synchronized String interrupt() {
+        if (committed || closed) {
+            return null;
+        }
+        interrupted = true;
+        long stored = journal.size();
+        release();
+        return "interrupted: lease released; the next push resumes from " + stored + " stored chunk(s)";
+    }
+
+    @Override
+    public void close() {
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran): it and this close share release(), which runs once
+            }
+        }
+        synchronized (this) {
+            release();
+        }
+    }
+
+    private void release() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        journal.close();
+        session.close();
+    }
+}

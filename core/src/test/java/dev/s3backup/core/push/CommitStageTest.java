@@ -1,0 +1,133 @@
+package dev.s3backup.core.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.s3backup.core.BackupException;
+import dev.s3backup.core.cache.ResumeJournal;
+import dev.s3backup.core.gc.GcProtocol;
+import dev.s3backup.core.gc.PushGuard;
+import dev.s3backup.core.repo.Repository;
+import dev.s3backup.core.repo.RepositoryLayout;
+import dev.s3backup.core.source.Source;
+import dev.s3backup.core.store.InMemoryObjectStore;
+import dev.s3backup.core.store.Payload;
+import dev.s3backup.manifest.ChunkRef;
+import dev.s3backup.manifest.Sha256;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The lease and journal of a push end on every path: errors, signals, and a signal during the commit. */
+class CommitStageTest {
+    @TempDir
+    Path dir;
+    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private Repository repo;
+
+    @BeforeEach
+    void setUp() {
+        Repository.init(store, 64 << 10).close();
+        repo = Repository.open(store);
+        Fixtures.write(dir.resolve("src/000001.sst"), Fixtures.randomBytes(100_000, 1));
+    }
+
+    private List<String> leases() {
+        return store.keys().stream().filter(k -> k.startsWith(GcProtocol.LEASES)).toList();
+    }
+
+    @Test
+    void anErrorWhileReadingTheParentStillEndsTheLease() {
+        Fixtures.push(store, Fixtures.node("n1", dir.resolve("src")));
+        Repository failing = Repository.open(new DelegatingStore(store) {
+            @Override
+            public InputStream get(String key) {
+                if (key.startsWith(RepositoryLayout.MANIFESTS)) {
+                    throw new OutOfMemoryError("injected while reading the parent");
+                }
+                return delegate.get(key);
+            }
+        });
+        assertThatThrownBy(() -> new Push(failing, Fixtures.options(), Fixtures.tickingClock(), new PushProgress())
+                .run(List.of(Fixtures.node("n1", dir.resolve("src"))))).isInstanceOf(OutOfMemoryError.class);
+        assertThat(leases()).as("the lease is not left to expire").isEmpty();
+    }
+
+    @Test
+    void aSignalEndsTheLeaseKeepsTheJournalAndPreventsTheCommit() throws Exception {
+        Path journalFile = ResumeJournal.fileFor(dir.resolve("local"), "r");
+        ResumeJournal journal = ResumeJournal.open(journalFile, "r", w -> { });
+        CommitStage stage = CommitStage.open(repo, PushGuard.leases(), journal, null);
+        Sha256 h = Sha256.digest(new byte[] {1}, 0, 1);
+        journal.record(h, 1);
+        journal.record(Sha256.digest(new byte[] {2}, 0, 1), 1);
+        assertThat(leases()).hasSize(1);
+
+        assertThat(stage.interrupt()).isEqualTo("interrupted: lease released; the next push resumes from 2 stored chunk(s)");
+        assertThat(leases()).isEmpty();
+        assertThat(ResumeJournal.open(journalFile, "r", w -> { }).previous()).extracting(ChunkRef::hash).contains(h);
+        Path manifest = Files.writeString(dir.resolve("m"), "not read");
+        assertThatThrownBy(() -> stage.commit("20260101T000000.000Z-00000001", manifest, null, List::of))
+                .isInstanceOf(BackupException.class).hasMessageContaining("interrupted");
+        assertThat(stage.interrupt()).as("once").isNull();
+        stage.close();
+    }
+
+    @Test
+    void aSignalDuringTheCommitWaitsForItAndLeavesTheBackup() throws Exception {
+        CountDownLatch committing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Repository slow = Repository.open(new DelegatingStore(store) {
+            @Override
+            public PutOutcome putIfAbsent(String key, Payload payload) {
+                if (key.startsWith(RepositoryLayout.MANIFESTS)) {
+                    committing.countDown();
+                    await(release);
+                }
+                return delegate.putIfAbsent(key, payload);
+            }
+        });
+        Push push = new Push(slow, Fixtures.options(), Fixtures.tickingClock(), new PushProgress());
+        CompletableFuture<PushResult> running = CompletableFuture.supplyAsync(
+                () -> push.run(List.of(Source.parse("n1=" + dir.resolve("src")))));
+        assertThat(committing.await(20, TimeUnit.SECONDS)).isTrue();
+        // The hook of a SIGINT now: it must not remove the pending manifest under the commit.
+        CommitStage stage = stageOf(push);
+        CompletableFuture<String> hook = CompletableFuture.supplyAsync(stage::interrupt);
+        Thread.sleep(200);
+        assertThat(hook).as("waits for the commit in flight").isNotDone();
+        assertThat(store.keys()).anyMatch(k -> k.startsWith(GcProtocol.PENDING));
+        release.countDown();
+        PushResult r = running.get(20, TimeUnit.SECONDS);
+        assertThat(hook.get(20, TimeUnit.SECONDS)).as("nothing left to stop").isNull();
+        assertThat(repo.listBackupIds()).containsExactly(r.backupId());
+        assertThat(leases()).isEmpty();
+    }
+
+    private static CommitStage stageOf(Push push) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            CommitStage s = push.stage();
+            if (s != null) {
+                return s;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no stage");
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
