@@ -4,6 +4,7 @@ import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
+import dev.s3backup.core.store.DeleteResult;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
@@ -39,6 +40,7 @@ final class LeaseSession implements PushGuard.Session {
     private final ScheduledExecutorService refresher;
     private Instant pendingTime;
     private boolean closed;
+    private String leftBehind;
     private Path manifestFile;
 
     LeaseSession(Repository repository, GcProtocol.Timing timing) {
@@ -187,9 +189,23 @@ final class LeaseSession implements PushGuard.Session {
             keys = new ArrayList<>(written);
         }
         try {
-            store.delete(keys);
+            DeleteResult result = store.delete(keys);
+            if (!result.failed().isEmpty()) {
+                leftBehind = result.failed().keySet() + " (" + result.failed().values().iterator().next() + ")";
+            }
         } catch (RuntimeException e) {
-            // A lease left behind expires after leaseTtl; a pending manifest after pendingTtl.
+            leftBehind = keys + " (" + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * A lease left behind holds gc back until it expires (leaseTtl), a pending manifest until
+     * pendingTtl: nothing is lost, but the operator should know why gc frees less (a policy
+     * without delete on leases/ and pending/, say).
+     */
+    @Override
+    public synchronized String leftBehind() {
+        return leftBehind == null ? null : "could not remove " + leftBehind + "; gc treats this push as running "
+                + "until its lease expires";
     }
 }

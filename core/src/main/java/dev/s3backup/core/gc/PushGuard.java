@@ -27,6 +27,11 @@ public interface PushGuard {
         /** Ends the lease; never throws. */
         @Override
         void close();
+
+        /** After close: what could not be removed (a lease, a pending manifest) and why; null when all is gone. */
+        default String leftBehind() {
+            return null;
+        }
     }
 
     /** No protocol: for a repository no gc runs on while pushing. */

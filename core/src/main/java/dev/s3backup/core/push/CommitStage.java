@@ -107,6 +107,11 @@ final class CommitStage implements AutoCloseable {
         }
     }
 
+    /** After close: what the lease's end could not remove, or null. */
+    String leftBehind() {
+        return session.leftBehind();
+    }
+
     private void release() {
         if (closed) {
             return;

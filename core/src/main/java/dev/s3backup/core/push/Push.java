@@ -184,11 +184,16 @@ public final class Push {
         }
         // Before the parent is read: from here on, a gc that deletes a chunk this push relies on is
         // seen. Every path out of the push, a signal's included, ends the lease.
+        PushResult result;
+        CommitStage opened;
         try (CommitStage stage = CommitStage.open(repository, options.dryRun() ? PushGuard.NONE : guard, journal,
                 options.dryRun() ? null : onInterrupt)) {
             this.stage = stage;
-            return push(sources, start, startNanos, stage);
+            opened = stage;
+            result = push(sources, start, startNanos, stage);
         }
+        String leftBehind = opened.leftBehind();
+        return leftBehind == null ? result : result.withWarning(leftBehind);
     }
 
     /** The running push's lease, journal and commit; tests play a signal's hook on it. */

@@ -35,4 +35,13 @@ public record PushResult(String backupId, String parentId, boolean dryRun, long 
     public PushResult {
         warnings = List.copyOf(warnings);
     }
+
+    /** This result with one more warning. */
+    public PushResult withWarning(String warning) {
+        List<String> more = new java.util.ArrayList<>(warnings);
+        more.add(warning);
+        return new PushResult(backupId, parentId, dryRun, files, directories, symlinks, symlinksOutside, bytesScanned,
+                bytesUploaded, chunksNew, chunksReused, duration, requests, more, filesFromCache, chunksResumed,
+                chunksLockExtended, lockedUntil, chunkReferences);
+    }
 }

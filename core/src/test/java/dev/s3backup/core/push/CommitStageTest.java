@@ -130,4 +130,21 @@ class CommitStageTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Seen on Ceph RGW with a policy that did not allow it: the lease stayed, gc waited an hour, nobody knew. */
+    @Test
+    void aLeaseThatCannotBeRemovedIsAWarningOfThePushNotASilence() {
+        DelegatingStore denying = new DelegatingStore(store) {
+            @Override
+            public dev.s3backup.core.store.DeleteResult delete(java.util.Collection<String> keys) {
+                java.util.Map<String, String> failed = new java.util.TreeMap<>();
+                keys.forEach(k -> failed.put(k, "AccessDenied: AccessDenied"));
+                return new dev.s3backup.core.store.DeleteResult(0, failed);
+            }
+        };
+        PushResult r = Fixtures.push(denying, Fixtures.node("n1", dir.resolve("src")));
+        assertThat(r.warnings()).anySatisfy(w -> assertThat(w).contains("could not remove", GcProtocol.LEASES,
+                "AccessDenied", "until its lease expires"));
+        assertThat(leases()).hasSize(1);
+    }
 }
