@@ -42,7 +42,7 @@ class FaultProxyTest {
         int operations = 0;
         int failures = 0;
         try (FaultProxy proxy = FaultProxy.start(server.endpoint(), 7, 0.3, Duration.ofMillis(1500));
-             ObjectStore store = S3ObjectStores.open(server.options("faults").prefix("proxy-" + System.nanoTime())
+             ObjectStore store = S3ObjectStores.open(server.options("faults").prefix("proxy-fixed")
                      .endpoint(proxy.endpoint()).socketTimeout(Duration.ofMillis(500)).maxAttempts(5)
                      .checkBucketOnOpen(false).build())) {
             for (int i = 0; i < objects.size(); i++) {

@@ -173,7 +173,7 @@ class ObjectLockMotoTest {
             Thread.sleep(1100); // gc sees only chunks older than its run marker, by S3's 1 s clock
             GcResult first = gc(store);
             assertThat(first.complete()).isTrue();
-            assertThat(first.locked()).as("backup 1's own chunks, still locked").isEqualTo(onlyInOne.size());
+            assertThat(first.locked()).as("backup 1's own chunks, still locked: " + first).isEqualTo(onlyInOne.size());
             assertThat(first.deleted()).isZero();
             assertThat(first.lockedUntil()).isEqualTo(backupOneTime.plus(Duration.ofDays(2)).truncatedTo(ChronoUnit.SECONDS));
             assertThat(deleteMarkers(prefix)).isEmpty();
