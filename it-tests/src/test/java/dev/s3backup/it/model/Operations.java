@@ -1,5 +1,6 @@
 package dev.s3backup.it.model;
 
+import dev.s3backup.core.BackupException;
 import dev.s3backup.core.cache.HashCache;
 import dev.s3backup.core.cache.ResumeJournal;
 import dev.s3backup.core.drill.Drill;
@@ -206,13 +207,43 @@ final class Operations {
 
     private void push() {
         Map<String, Item> tree = sources.snapshot();
-        PushResult r = libraryPush(unclosed(), "main", allNodes(), null, null);
+        PushResult r = refusedOnce(() -> libraryPush(unclosed(), "main", allNodes(), null, null));
+        if (r == null) {
+            return;
+        }
         adopt(r.backupId(), tree, SourceModel.NODES, "push");
         log("push -> " + r.backupId() + " (" + r.files() + " files, " + r.symlinks() + " links, " + r.chunksNew()
                 + " new, " + r.filesFromCache() + " cached, " + r.chunksResumed() + " resumed)");
         requireResumedOnlyWhatIsNeeded(r);
         checkBackup(r.backupId());
         requireNoProtocolLeftovers("push " + r.backupId());
+    }
+
+    /**
+     * Runs a push; when a gc that finished before it began makes it refuse to commit ("a concurrent
+     * gc may have deleted chunk ..."), runs it again as the message says, and that must work:
+     * nothing runs between the two. {@code -Ds3backup.model.without=gc-refusal} accepts a second
+     * refusal too (and the push commits nothing), to look past that bug.
+     */
+    private PushResult refusedOnce(java.util.function.Supplier<PushResult> push) {
+        try {
+            return push.get();
+        } catch (BackupException e) {
+            if (!e.getMessage().contains("concurrent gc")) {
+                throw e;
+            }
+            log("push refused: " + e.getMessage());
+            try {
+                return push.get();
+            } catch (BackupException again) {
+                if (without("gc-refusal") && again.getMessage().contains("concurrent gc")) {
+                    log("push refused again (accepted: without gc-refusal)");
+                    return null;
+                }
+                throw new AssertionError("push refused again, though no gc has run since the first attempt: "
+                        + again.getMessage(), again);
+            }
+        }
     }
 
     /**
@@ -345,8 +376,12 @@ final class Operations {
         List<String> missing = SourceModel.NODES.stream().filter(n -> !openSet.parts.containsKey(n)).toList();
         String node = missing.get(random.nextInt(missing.size()));
         Map<String, Item> tree = SourceModel.ofNode(sources.snapshot(), node);
-        PushResult r = libraryPush(unclosed(), "host-" + node, List.of(new Source(node, sources.nodeDir(node), false)),
-                openSet.id, node);
+        String setId = openSet.id;
+        PushResult r = refusedOnce(() -> libraryPush(unclosed(), "host-" + node,
+                List.of(new Source(node, sources.nodeDir(node), false)), setId, node));
+        if (r == null) {
+            return;
+        }
         openSet.parts.put(node, tree);
         BackupSet.Status status;
         try (Repository repo = Repository.open(unclosed())) {
