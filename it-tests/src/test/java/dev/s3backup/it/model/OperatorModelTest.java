@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after every step (see {@link Operations}). docs/TESTING.md describes it, docs/RELIABILITY.md
  * has the long run's figures.
  *
- * <p>The short run (every build): two sequences on file://, one on S3Proxy. The long run:
+ * <p>The short run (every build): four sequences of 24 steps, the third on S3Proxy, the others on file://. The long run:
  * {@code -Ds3backup.model=long} ({@code -Ds3backup.model.sequences=N}, default 200;
  * {@code -Ds3backup.model.steps=M}, default 30). {@code -Ds3backup.model.seed=S} sets the base
  * seed (default: a new one each run, printed); {@code -Ds3backup.model.sequence=I} runs only
@@ -29,13 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OperatorModelTest {
     private static final boolean LONG = "long".equals(System.getProperty("s3backup.model"));
-    private static final int SEQUENCES = Integer.getInteger("s3backup.model.sequences", LONG ? 200 : 3);
-    private static final int STEPS = Integer.getInteger("s3backup.model.steps", LONG ? 30 : 16);
+    private static final int SEQUENCES = Integer.getInteger("s3backup.model.sequences", LONG ? 200 : 4);
+    private static final int STEPS = Integer.getInteger("s3backup.model.steps", LONG ? 30 : 24);
     private static final long SEED = Long.getLong("s3backup.model.seed", new SplittableRandom().nextLong());
     private static final Integer ONLY = Integer.getInteger("s3backup.model.sequence");
 
     @TempDir
     Path dir;
+    private int stepsDone;
 
     @Test
     void everyListedBackupRestoresToWhatItsPushSaw() {
@@ -43,14 +46,12 @@ class OperatorModelTest {
                 SEED, SEQUENCES, STEPS, SEED);
         Path report = Path.of("target", "model-campaign.txt");
         List<String> failures = new ArrayList<>();
-        int steps = 0;
         long start = System.nanoTime();
         for (int i = 0; i < SEQUENCES; i++) {
             if (ONLY != null && ONLY != i) {
                 continue;
             }
             String failure = sequence(i);
-            steps += STEPS;
             if (failure != null) {
                 failures.add(failure);
                 System.out.println(failure);
@@ -59,8 +60,16 @@ class OperatorModelTest {
                 }
             }
         }
-        String tally = String.format("[model] seed %d: %d sequence(s), %d steps, %d failed, %.0f s%n", SEED,
-                ONLY == null ? SEQUENCES : 1, steps, failures.size(), (System.nanoTime() - start) / 1e9);
+        Map<String, Integer> kinds = new TreeMap<>();
+        for (String f : failures) {
+            String what = f.substring(f.indexOf("AssertionError: ") + 16).lines().findFirst().orElse("")
+                    .replaceAll("[0-9]{8}T[0-9.]+Z-[0-9a-f]+|[0-9a-f]{16,}|[0-9:.TZ-]{20,}|[0-9]+", "#");
+            kinds.merge(what.substring(0, Math.min(110, what.length())), 1, Integer::sum);
+        }
+        StringBuilder sb = new StringBuilder(String.format("[model] seed %d: %d sequence(s), %d steps, %d failed, %.0f s%n",
+                SEED, ONLY == null ? SEQUENCES : 1, stepsDone, failures.size(), (System.nanoTime() - start) / 1e9));
+        kinds.forEach((k, n) -> sb.append(String.format("  %4d x %s%n", n, k)));
+        String tally = sb.toString();
         System.out.print(tally);
         try {
             Files.createDirectories(report.getParent());
@@ -85,6 +94,7 @@ class OperatorModelTest {
         int step = 0;
         try {
             for (; step < STEPS; step++) {
+                stepsDone++;
                 ops.step(step);
             }
             ops.checkAll();

@@ -338,16 +338,12 @@ final class SourceModel {
 
     /**
      * Writes a snapshot as a directory tree, the node directories included (mode 0755, as the
-     * source roots; none for an empty node), with modes and mtimes: what a restore of it must equal.
+     * source roots, an empty node's too), with modes and mtimes: what a restore of it must equal.
      */
     static void materialize(Map<String, Item> snapshot, Iterable<String> nodes, Path dir) {
         try {
-            Files.createDirectories(dir);
             for (String node : nodes) {
-                // A node whose source was empty has no entries, and restore creates no directory for it.
-                if (!ofNode(snapshot, node).isEmpty()) {
-                    Files.createDirectories(dir.resolve(node));
-                }
+                Files.createDirectories(dir.resolve(node));
             }
             List<Map.Entry<String, Dir>> dirs = new ArrayList<>();
             for (Map.Entry<String, Item> e : snapshot.entrySet()) {
