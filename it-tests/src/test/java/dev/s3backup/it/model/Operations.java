@@ -31,6 +31,7 @@ import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
 import dev.s3backup.core.store.StoreException;
+import dev.s3backup.core.verify.Verifier;
 import dev.s3backup.core.verify.VerifyOptions;
 import dev.s3backup.core.verify.VerifyProgress;
 import dev.s3backup.core.verify.VerifyResult;
@@ -102,6 +103,8 @@ final class Operations {
     private final SourceModel sources;
     private final SplittableRandom random;
     private final List<String> trace;
+    /** How often each command ran, over every sequence: the run's figures. */
+    private final Map<String, Integer> tally;
     private final boolean signals;
     private final Map<String, Expected> backups = new LinkedHashMap<>();
     private final Map<String, SetState> sets = new LinkedHashMap<>();
@@ -114,9 +117,12 @@ final class Operations {
     private boolean stepLogged;
 
     /**
+     * @param tally counts of the commands run, added to
      * @param signals whether the CLI pushes stopped by SIGINT and SIGKILL run (a child JVM each)
      */
-    Operations(Backend backend, Path work, SplittableRandom random, List<String> trace, boolean signals) {
+    Operations(Backend backend, Path work, SplittableRandom random, List<String> trace, Map<String, Integer> tally,
+               boolean signals) {
+        this.tally = tally;
         this.backend = backend;
         this.work = work;
         this.random = random;
@@ -149,6 +155,7 @@ final class Operations {
         this.stepLogged = false;
         int op = random.nextInt(100);
         if (op < 22) {
+            count("change");
             log("change: " + String.join("; ", sources.change(random, 1 + random.nextInt(5))));
         } else if (op < 40) {
             push();
@@ -192,7 +199,8 @@ final class Operations {
             String repoId = repo.config().repositoryId();
             HashCache cache = HashCache.open(HashCache.fileFor(cacheDir, repoId), repoId, CHUNK_SIZE,
                     HashCache.DEFAULT_MAX_ENTRIES, false, w -> log("  warning: " + w));
-            ResumeJournal journal = ResumeJournal.open(ResumeJournal.fileFor(cacheDir, repoId), repoId, w -> log("  warning: " + w));
+            ResumeJournal journal = ResumeJournal.open(ResumeJournal.fileFor(cacheDir, repoId), repoId,
+                    w -> log("  warning: " + w));
             PushOptions options = PushOptions.defaults(host, VERSION).withName(random.nextInt(3) == 0 ? "nightly" : "");
             if (setId != null) {
                 options = options.withName("").withProperties(Map.of("set.id", setId, "set.node", node));
@@ -207,6 +215,7 @@ final class Operations {
     }
 
     private void push() {
+        count("push");
         Map<String, Item> tree = sources.snapshot();
         PushResult r = refusedOnce(() -> libraryPush(unclosed(), "main", allNodes(), null, null));
         if (r == null) {
@@ -269,6 +278,7 @@ final class Operations {
 
     /** A push whose store fails every data request from the n-th on; with "answered" the failing request was applied. */
     private void failingPush() {
+        count("push, store failing");
         int after = random.nextInt(40);
         boolean applied = random.nextBoolean();
         FailingStore failing = new FailingStore(unclosed(), after, applied);
@@ -289,6 +299,7 @@ final class Operations {
 
     /** A library push on a thread of its own, interrupted after a random delay. */
     private void interruptedPush() {
+        count("push, interrupted");
         Map<String, Item> tree = sources.snapshot();
         long delayMicros = random.nextInt(60_000);
         AtomicInteger outcome = new AtomicInteger();
@@ -306,7 +317,8 @@ final class Operations {
         sleepMicros(delayMicros);
         t.interrupt();
         join(t);
-        log("push interrupted after " + delayMicros / 1000 + " ms: " + (outcome.get() == 1 ? "finished" : "failed: " + failure));
+        log("push interrupted after " + delayMicros / 1000 + " ms: "
+                + (outcome.get() == 1 ? "finished" : "failed: " + failure));
         adoptUnexpected(tree, true, outcome.get() == 1 ? "push that finished before its interrupt" : "interrupted push");
         requireNoProtocolLeftovers("interrupted push");
     }
@@ -320,7 +332,8 @@ final class Operations {
         Map<String, Item> tree = sources.snapshot();
         long delay = 300 + random.nextInt(1500);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Djava.io.tmpdir=" + mkdirs(work.resolve("child-tmp")),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+                "-Djava.io.tmpdir=" + mkdirs(work.resolve("child-tmp")),
                 "-jar", cliJar(), "push", "-r", repoUrl));
         cmd.addAll(backend.connectionArgs());
         cmd.addAll(List.of("--cache-dir", mkdirs(work.resolve("cache-main")).toString(), "--pack-below", PACK_BELOW + "",
@@ -355,6 +368,8 @@ final class Operations {
             throw new IllegalStateException(e);
         }
         String output = read(log);
+        count(signalled ? "CLI push, " + (kill ? "SIGKILL" : "SIGINT") + " (exit " + exit + ")"
+                : "CLI push, ended before the signal");
         log("CLI push, " + (signalled ? (kill ? "SIGKILL" : "SIGINT") + " after " + delay + " ms" : "finished before "
                 + delay + " ms") + ": exit " + exit + " | " + lastLines(output, 3));
         if (!signalled && exit == 5 && output.contains("concurrent gc")) {
@@ -385,8 +400,9 @@ final class Operations {
         }
     }
 
-    /** One node of the open backup set, pushed by that node's host with its own hash cache; completes the set when last. */
+    /** One node of the open backup set, pushed by that node's host (own hash cache); the last part completes it. */
     private void pushSetPart() {
+        count("backup-set part");
         if (openSet == null) {
             openSet = new SetState("set" + (++setCount));
             sets.put(openSet.id, openSet);
@@ -424,6 +440,7 @@ final class Operations {
 
     /** {@code backup-sets --complete}: commits every set whose parts have all arrived, and only those. */
     private void completeSets() {
+        count("backup-sets --complete");
         List<String> done = new ArrayList<>();
         try (Repository repo = Repository.open(unclosed())) {
             for (BackupSet.Status s : BackupSet.list(repo)) {
@@ -468,6 +485,7 @@ final class Operations {
     // ---------------------------------------------------------------- retention
 
     private void forgetByPolicy() {
+        count("forget by policy");
         RetentionPolicy policy = random.nextInt(8) == 0 ? new RetentionPolicy(0, 0, 0, 0, 0, 0, null, true)
                 : RetentionPolicy.keepLast(1 + random.nextInt(3));
         Forget.Result r;
@@ -488,6 +506,7 @@ final class Operations {
 
     /** Forgets one backup by id: there is no such command, so this removes its manifest, as forget does. */
     private void forgetById() {
+        count("forget by id");
         if (backups.isEmpty()) {
             log("forget by id: no backups");
             return;
@@ -508,6 +527,7 @@ final class Operations {
      * nothing may hold the cutoff back.
      */
     private void gc() {
+        count("gc");
         boolean longGrace = random.nextInt(6) == 0;
         Duration grace = longGrace ? Duration.ofHours(1) : Duration.ZERO;
         // The store's clock has a granularity (1 s on S3Proxy): a chunk of the same tick as gc's marker is not older.
@@ -519,7 +539,8 @@ final class Operations {
         }
         log("gc --grace " + grace.toSeconds() + "s: " + r.deleted() + " deleted of " + r.chunksListed() + " listed, "
                 + r.candidates() + " candidates, " + r.spared() + " spared, " + r.liveLeases() + " live lease(s), cutoff "
-                + r.cutoff() + " (store now " + r.storeNow() + ")" + (r.stopped() == null ? "" : ", stopped: " + r.stopped()));
+                + r.cutoff() + " (store now " + r.storeNow() + ")"
+                + (r.stopped() == null ? "" : ", stopped: " + r.stopped()));
         if (!r.complete()) {
             throw new AssertionError("gc did not complete: " + r.stopped() + " " + r.unreadable() + " " + r.failed());
         }
@@ -572,9 +593,12 @@ final class Operations {
 
     /** verify --read-data: a backup is intact exactly when it restores. */
     private void verify() {
+        count("verify --read-data");
         VerifyResult r;
         try (Repository repo = Repository.open(unclosed())) {
-            r = new Verifier(repo).run();
+            VerifyOptions options = VerifyOptions.defaults("model", VERSION).withReadData(VerifyOptions.ReadData.all())
+                    .withWriteLog(false).withThreads(4);
+            r = new Verifier(repo, options, Clock.systemUTC(), new VerifyProgress()).run();
         }
         Map<String, Boolean> intact = new TreeMap<>();
         for (VerifyResult.BackupStatus b : r.backups()) {
@@ -595,6 +619,7 @@ final class Operations {
 
     /** A drill passes exactly when the same restore succeeds. */
     private void drill() {
+        count("drill");
         if (backups.isEmpty()) {
             log("drill: no backups");
             return;
@@ -608,7 +633,8 @@ final class Operations {
                     Clock.systemUTC(), new RestoreProgress(), line -> { }).run();
         }
         String restoreProblem = restoreProblem(id, node);
-        log("drill " + id + (node == null ? "" : " --node " + node) + ": " + r.outcome() + (r.message() == null ? "" : " (" + r.message() + ")"));
+        log("drill " + id + (node == null ? "" : " --node " + node) + ": " + r.outcome()
+                + (r.message() == null ? "" : " (" + r.message() + ")"));
         if (r.passed() != (restoreProblem == null)) {
             throw new AssertionError("drill of " + id + (r.passed() ? " passed" : " failed: " + r.message()) + " but restore "
                     + (restoreProblem == null ? "succeeds" : "fails: " + restoreProblem));
@@ -618,6 +644,7 @@ final class Operations {
 
     /** restore, restore --node, or restore --delta over the target of an earlier restore. */
     private void restore() {
+        count("restore");
         if (backups.isEmpty()) {
             log("restore: no backups");
             return;
@@ -689,7 +716,8 @@ final class Operations {
     /** Why a whole (or one node's) restore of this backup fails, or null when it succeeds. */
     private String restoreProblem(String id, String node) {
         try (Repository repo = Repository.open(unclosed())) {
-            RestoreResult r = new Restore(repo, new RestoreOptions(node, false, 4), new RestoreProgress()).run(id, newTarget());
+            RestoreResult r = new Restore(repo, new RestoreOptions(node, false, 4), new RestoreProgress())
+                    .run(id, newTarget());
             return r.complete() ? null : r.failures().toString();
         } catch (RuntimeException e) {
             return e.toString();
@@ -818,6 +846,10 @@ final class Operations {
         store.close();
     }
 
+    private void count(String what) {
+        tally.merge(what, 1, Integer::sum);
+    }
+
     private void log(String line) {
         trace.add((stepLogged ? "     " : String.format("#%-3d ", step)) + line);
         stepLogged = true;
@@ -876,21 +908,6 @@ final class Operations {
         }
         if (t.isAlive()) {
             throw new AssertionError("an interrupted push still runs after 2 minutes");
-        }
-    }
-
-    /** verify --read-data of every backup, without a log. */
-    private static final class Verifier {
-        private final Repository repo;
-
-        Verifier(Repository repo) {
-            this.repo = repo;
-        }
-
-        VerifyResult run() {
-            VerifyOptions options = VerifyOptions.defaults("model", VERSION).withReadData(VerifyOptions.ReadData.all())
-                    .withWriteLog(false).withThreads(4);
-            return new dev.s3backup.core.verify.Verifier(repo, options, Clock.systemUTC(), new VerifyProgress()).run();
         }
     }
 

@@ -39,6 +39,7 @@ class OperatorModelTest {
     @TempDir
     Path dir;
     private int stepsDone;
+    private final Map<String, Integer> commands = new TreeMap<>();
 
     @Test
     void everyListedBackupRestoresToWhatItsPushSaw() {
@@ -63,11 +64,12 @@ class OperatorModelTest {
         Map<String, Integer> kinds = new TreeMap<>();
         for (String f : failures) {
             String what = f.substring(f.indexOf("AssertionError: ") + 16).lines().findFirst().orElse("")
-                    .replaceAll("[0-9]{8}T[0-9.]+Z-[0-9a-f]+|[0-9a-f]{16,}|[0-9:.TZ-]{20,}|[0-9]+", "#");
+                    .replaceAll("[0-9]{8}T[0-9.]+Z-[0-9a-f]+|[0-9a-f]{2}/[0-9a-f]{64}|[0-9a-f]{16,}|[0-9:.TZ-]{20,}|[0-9]+", "#");
             kinds.merge(what.substring(0, Math.min(110, what.length())), 1, Integer::sum);
         }
         StringBuilder sb = new StringBuilder(String.format("[model] seed %d: %d sequence(s), %d steps, %d failed, %.0f s%n",
                 SEED, ONLY == null ? SEQUENCES : 1, stepsDone, failures.size(), (System.nanoTime() - start) / 1e9));
+        commands.forEach((k, n) -> sb.append(String.format("  %6d %s%n", n, k)));
         kinds.forEach((k, n) -> sb.append(String.format("  %4d x %s%n", n, k)));
         String tally = sb.toString();
         System.out.print(tally);
@@ -90,7 +92,7 @@ class OperatorModelTest {
         Path work = mkdirs(dir.resolve("seq-" + index));
         List<String> trace = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(seed);
-        Operations ops = new Operations(backend, work, random, trace, true);
+        Operations ops = new Operations(backend, work, random, trace, commands, true);
         int step = 0;
         try {
             for (; step < STEPS; step++) {

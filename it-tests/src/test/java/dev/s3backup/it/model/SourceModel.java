@@ -30,7 +30,8 @@ import java.util.stream.Stream;
 final class SourceModel {
     static final List<String> NODES = List.of("a", "b");
     private static final List<String> DIRS = List.of("d1", "d2", "d1/e1", "d2/e2", "d3");
-    private static final List<String> NAMES = List.of("f1", "f2", "f3", "f4", "f5", "000007.sst", "CURRENT", "l1", "l2", "x");
+    private static final List<String> NAMES =
+            List.of("f1", "f2", "f3", "f4", "f5", "000007.sst", "CURRENT", "l1", "l2", "x");
     private static final int[] FILE_MODES = {0644, 0600, 0755, 0400, 0640};
     private static final int[] DIR_MODES = {0755, 0700, 0750, 0555};
     private static final long BASE_MTIME = 1_780_000_000L;
@@ -189,7 +190,7 @@ final class SourceModel {
             case 0 -> files.isEmpty() ? new Link("missing-" + r.nextInt(100), "dangling")
                     : new Link(up + pick(r, files).substring(node.length() + 1), "inside");
             case 1 -> new Link(up + "../" + (r.nextBoolean() ? "b-peer/etc" : "../outside/secret"), "leaving");
-            case 2 -> new Link(r.nextBoolean() ? outside.toString() : outside.resolve("secret.txt").toString(), "absolute");
+            case 2 -> new Link((r.nextBoolean() ? outside : outside.resolve("secret.txt")).toString(), "absolute");
             default -> new Link("no-such-" + r.nextInt(100), "dangling");
         };
         try {
