@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * after every step (see {@link Operations}). docs/TESTING.md describes it, docs/RELIABILITY.md
  * has the long run's figures.
  *
- * <p>The short run (every build): four sequences of 24 steps, the third on S3Proxy, the others on file://. The long run:
+ * <p>The short run (every build): six sequences of 24 steps, every third on S3Proxy,
+ * the others on file://, without the known open bugs ({@link Operations#KNOWN_OPEN}). The long run:
  * {@code -Ds3backup.model=long} ({@code -Ds3backup.model.sequences=N}, default 200;
  * {@code -Ds3backup.model.steps=M}, default 30). {@code -Ds3backup.model.seed=S} sets the base
  * seed (default: a new one each run, printed); {@code -Ds3backup.model.sequence=I} runs only
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OperatorModelTest {
     private static final boolean LONG = "long".equals(System.getProperty("s3backup.model"));
-    private static final int SEQUENCES = Integer.getInteger("s3backup.model.sequences", LONG ? 200 : 4);
+    private static final int SEQUENCES = Integer.getInteger("s3backup.model.sequences", LONG ? 200 : 6);
     private static final int STEPS = Integer.getInteger("s3backup.model.steps", LONG ? 30 : 24);
     private static final long SEED = Long.getLong("s3backup.model.seed", new SplittableRandom().nextLong());
     private static final Integer ONLY = Integer.getInteger("s3backup.model.sequence");
