@@ -2,9 +2,10 @@ package dev.s3backup.it;
 
 import dev.s3backup.core.store.ObjectStore;
 import java.util.List;
+import java.util.Map;
 
 /** A place the end-to-end suite can put repositories: a directory or a bucket on some S3 server. */
-interface Backend {
+public interface Backend {
     String name();
 
     /** A repository URL no test has used yet. */
@@ -18,4 +19,9 @@ interface Backend {
 
     /** A repository URL whose bucket or directory does not exist. */
     String missingLocationUrl();
+
+    /** Environment a CLI in another process needs to reach this backend (credentials), beside connectionArgs. */
+    default Map<String, String> childEnvironment() {
+        return Map.of();
+    }
 }

@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Byte-for-byte comparison of two directory trees, including modes, mtimes and symlinks. */
-final class TreeAssert {
+public final class TreeAssert {
     private TreeAssert() {
     }
 
-    static void assertSameTree(Path expected, Path actual) throws IOException {
+    public static void assertSameTree(Path expected, Path actual) throws IOException {
         assertThat(relativePaths(actual)).containsExactlyElementsOf(relativePaths(expected));
         for (Path rel : relativePaths(expected)) {
             Path e = expected.resolve(rel);
@@ -32,7 +32,7 @@ final class TreeAssert {
         }
     }
 
-    static List<Path> relativePaths(Path root) throws IOException {
+    public static List<Path> relativePaths(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(p -> !p.equals(root)).map(root::relativize).sorted().toList();
         }
