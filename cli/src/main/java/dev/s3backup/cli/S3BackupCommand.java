@@ -13,9 +13,11 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = S3BackupCommand.Version.class,
         description = {
-            "Content-addressed backups of LSM-tree snapshots (HyperDex, LevelDB, RocksDB, SSTable stores)",
-            "to S3, any S3-compatible server, or a local directory. Each backup is complete on its own;",
-            "all backups share storage: a chunk already in the repository is never uploaded again.",
+            "Content-addressed backups of LSM-tree snapshots.",
+            "",
+            "Backs up the snapshots of HyperDex, LevelDB, RocksDB and other SSTable stores to S3, "
+                    + "any S3-compatible server, or a local directory. Each backup is complete on its own; all "
+                    + "backups share storage: a chunk already in the repository is never uploaded again.",
             ""},
         subcommands = {InitCommand.class, PushCommand.class, RestoreCommand.class, ListCommand.class,
             ShowCommand.class, LsCommand.class, DiffCommand.class, StatsCommand.class, SnapshotCommand.class,

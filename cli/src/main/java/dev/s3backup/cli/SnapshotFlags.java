@@ -39,7 +39,7 @@ final class SnapshotFlags {
 
     @Option(names = "--immutable", paramLabel = "GLOB", split = ",",
             description = "File names that are never modified once written, hard-linked into the snapshot; every "
-                    + "other file (CURRENT, MANIFEST-*, OPTIONS-*, LOG*, WAL *.log) is copied while the node is "
+                    + "other file (CURRENT, MANIFEST-*, OPTIONS-*, LOG*, the write-ahead log) is copied while the node is "
                     + "frozen (default: *.sst,*.ldb).")
     List<String> immutable;
 

@@ -56,7 +56,7 @@ final class SnapshotPushFlow {
     String hyperdexCoordinator;
 
     @Option(names = "--hyperdex-dir", paramLabel = "DIR", defaultValue = ".",
-            description = "Where hyperdex backup runs and leaves NAME.coordinator.bin (default: the current directory).")
+            description = "Where hyperdex backup runs and leaves the file NAME.coordinator.bin (default: the current directory).")
     Path hyperdexDir;
 
     @Option(names = "--hyperdex-timeout", paramLabel = "DURATION", defaultValue = "10m",
@@ -74,7 +74,7 @@ final class SnapshotPushFlow {
     String node;
 
     @Option(names = "--set-nodes", paramLabel = "TOKEN", split = ",",
-            description = "With --backup-set: every node of the set, e.g. n1,n2,n3 (the same on every host).")
+            description = "With --backup-set: the tokens of every node of the set, comma-separated (the same on every host).")
     List<String> setNodes;
 
     static final String HYPERDEX_COORDINATOR_NODE = "coordinator";
