@@ -28,8 +28,8 @@ import picocli.CommandLine.Parameters;
             "",
             "Push a snapshot, not live files: a file that changes while being read fails the push.",
             "",
-            "Ctrl-C (SIGINT) or SIGTERM stops a push without a backup: its gc lease is released at once",
-            "and its resume journal kept, so the next push skips what was stored (exit 130 / 143).",
+            "Ctrl-C (SIGINT) or SIGTERM stops a push without a backup: its gc lease is released at once and its "
+                    + "resume journal kept, so the next push skips what was stored (exit 130 / 143).",
             "",
             "Examples:",
             "  s3backup push -r s3://bucket/db 13036267341651542609=/data/backup-b1 \\",
