@@ -42,7 +42,17 @@ class LauncherTest {
         assertThat(init.output()).contains("Created repository");
 
         assertThat(home.resolve("share/man/man1/s3backup-push.1.gz")).isNotEmptyFile();
-        assertThat(home.resolve("share/bash-completion/completions/s3backup")).content().contains("complete -F");
+        // s3backup pu<TAB> and push --stor<TAB>, as bash calls the completion function
+        Path completion = home.resolve("share/bash-completion/completions/s3backup");
+        for (String[] typed : new String[][] {{"pu", "push"}, {"push --stor", "--storage-class"}}) {
+            String line = "s3backup " + typed[0];
+            String[] words = line.split(" ");
+            Shell complete = Shell.run("bash", "-c", "source \"$0\"; COMP_WORDS=(" + line + "); COMP_CWORD="
+                    + (words.length - 1) + "; COMP_LINE='" + line + "'; COMP_POINT=" + line.length()
+                    + "; _complete_s3backup s3backup " + words[words.length - 1] + " " + words[words.length - 2]
+                    + " 2>/dev/null; echo \"[${COMPREPLY[*]}]\"", completion.toString());
+            assertThat(complete.output()).as(line).contains("[" + typed[1] + "]");
+        }
         assertThat(home.resolve("share/s3backup/completion.zsh")).content().contains("bashcompinit");
     }
 
