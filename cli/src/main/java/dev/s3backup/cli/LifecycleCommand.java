@@ -153,8 +153,9 @@ final class LifecycleCommand extends BaseCommand {
     }
 
     abstract static class PlanOrApply extends Sub {
-        @Option(names = "--transition", paramLabel = "CLASS:DAYS", converter = TransitionConverter.class,
-                description = "Also move chunks larger than 128 KiB to CLASS after DAYS days, e.g. STANDARD_IA:30; "
+        @Option(names = "--transition", paramLabel = "TRANSITION", converter = TransitionConverter.class,
+                description = "Also move chunks larger than 128 KiB to CLASS after DAYS days, given as CLASS:DAYS, "
+                        + "e.g. STANDARD_IA:30; "
                         + "GLACIER_IR, ONEZONE_IA and INTELLIGENT_TIERING too. Archive classes are refused.")
         LifecycleRules.ChunkTransition transition;
     }

@@ -51,8 +51,9 @@ final class SnapshotPushFlow {
             description = "How to run hyperdex, e.g. 'ssh coordinator hyperdex' (default: ${DEFAULT-VALUE}).")
     String hyperdexCommand;
 
-    @Option(names = "--hyperdex-coordinator", paramLabel = "HOST:PORT",
-            description = "The coordinator 'hyperdex backup' talks to (passed as -h HOST -p PORT; default: hyperdex's own).")
+    @Option(names = "--hyperdex-coordinator", paramLabel = "ADDRESS",
+            description = "The coordinator 'hyperdex backup' talks to, as HOST:PORT (passed as -h HOST -p PORT; "
+                    + "default: hyperdex's own).")
     String hyperdexCoordinator;
 
     @Option(names = "--hyperdex-dir", paramLabel = "DIR", defaultValue = ".",
@@ -73,7 +74,7 @@ final class SnapshotPushFlow {
     @Option(names = "--node", paramLabel = "TOKEN", description = "With --backup-set: the node this host pushes.")
     String node;
 
-    @Option(names = "--set-nodes", paramLabel = "TOKEN", split = ",",
+    @Option(names = "--set-nodes", paramLabel = "TOKENS", split = ",", hideParamSyntax = true,
             description = "With --backup-set: the tokens of every node of the set, comma-separated (the same on every host).")
     List<String> setNodes;
 

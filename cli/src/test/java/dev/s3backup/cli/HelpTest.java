@@ -33,6 +33,11 @@ class HelpTest {
             List<String> lines = c.getUsageMessage().lines().toList();
             String name = c.getCommandSpec().qualifiedName();
             String source = String.join(" ", texts(c.getCommandSpec())).replace("%%", "%");
+            // the synopsis breaks between options, never inside one's [brackets]
+            for (String line : lines.subList(0, Math.max(1, lines.indexOf(c.getCommandSpec().usageMessage().description()[0])))) {
+                assertThat(line.chars().filter(ch -> ch == '[').count()).as(name + " at " + width + ": " + line)
+                        .isEqualTo(line.chars().filter(ch -> ch == ']').count());
+            }
             for (int i = 0; i < lines.size(); i++) {
                 assertThat(lines.get(i).length()).as(name + " at " + width + ": " + lines.get(i)).isLessThanOrEqualTo(width);
                 if (i + 1 < lines.size()) {
