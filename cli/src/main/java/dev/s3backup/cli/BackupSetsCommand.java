@@ -12,15 +12,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "backup-sets", mixinStandardHelpOptions = true,
-        description = {"List backup sets (nodes pushed from several hosts with push --backup-set): complete ones",
-            "with their backup, incomplete ones with the nodes still missing. An incomplete set is not a backup.",
-            "--complete commits every set whose parts have all arrived (normally the last host's push does it).",
-            "A set whose backup was forgotten stays forgotten: --complete never commits it again (counted, and",
-            "listed by --json with state \"forgotten\")."},
+        description = {"List the backup sets pushed from several hosts.",
+            "",
+            "A backup set gathers the nodes pushed from several hosts with push --backup-set. Complete sets are "
+                    + "listed with their backup, incomplete ones with the nodes still missing. An incomplete set "
+                    + "is not a backup. --complete commits every set whose parts have all arrived (normally the "
+                    + "last host's push does it). A set whose backup was forgotten stays forgotten: --complete "
+                    + "never commits it again (counted, and listed by --json with state \"forgotten\")."},
         footer = ExitCodes.HELP_FOOTER)
 final class BackupSetsCommand extends BaseCommand {
     @Mixin
-    RepoOptions repoOptions;
+    WriteRepoOptions repoOptions;
 
     @Option(names = "--json", description = "Print a JSON array on stdout.")
     boolean json;

@@ -16,15 +16,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "diff", mixinStandardHelpOptions = true,
-        description = {"Show what changed between two backups: entries added, removed and modified, with sizes.",
+        description = {"Show what changed between two backups, with sizes.",
             "",
-            "Computed from the two manifests only (no chunk is read). Modified means another content, size, link "
+            "Entries added, removed and modified, computed from the two manifests only (no chunk is read). Modified means another content, size, link "
                     + "target, type or mode; a new mtime alone is no change. Lines start with + (added), - (removed) "
                     + "or M (modified); a summary per node follows. Ids may be unique prefixes, or latest.",
             "",
             "Examples:",
             "  s3backup diff -r s3://bucket/db 7bd4d129 latest",
-            "  s3backup diff -r s3://bucket/db 7bd4d129 latest --node 13036267341651542609 --json"},
+            "  s3backup diff -r s3://bucket/db 7bd4d129 latest --node 1303626734 --json"},
         footer = ExitCodes.HELP_FOOTER)
 final class DiffCommand extends BaseCommand {
     @Mixin

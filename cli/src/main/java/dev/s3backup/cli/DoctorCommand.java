@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Check what the repository's store really guarantees, by trying it.",
+        description = {"Check what the repository's store guarantees, by trying it.",
             "",
             "Writes a few scratch objects under doctor/ and removes them: is a second create of a key refused "
                     + "(create-only, which deduplication and gc depend on)? Is a body with a wrong SHA-256 refused? "
@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         footer = ExitCodes.HELP_FOOTER)
 final class DoctorCommand extends BaseCommand {
     @Mixin
-    RepoOptions repoOptions;
+    WriteRepoOptions repoOptions;
 
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;

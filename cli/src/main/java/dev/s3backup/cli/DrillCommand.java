@@ -24,28 +24,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "drill", mixinStandardHelpOptions = true,
-        description = {"Prove that a backup restores: restore it into a temporary directory,",
-            "check it, clean up.",
+        description = {"Prove that a backup restores: restore, check, clean up.",
             "",
-            "Stages, each a test case in the JUnit report: resolve the backup; read its",
-            "manifest; check the free space; restore it (every chunk and every file",
-            "verified against its SHA-256); check that every entry is in place;",
-            "--rehash reads every file back from disk; --check runs your command against",
-            "the restored data (e.g. a program that opens the database); remove it all,",
-            "also on failure, Ctrl-C or a CI cancel (SIGTERM). What cannot be removed is",
-            "named.",
+            "The backup is restored into a temporary directory. Stages, each a test case in the JUnit report: "
+                    + "resolve the backup; read its manifest; check the free space; restore it (every chunk and "
+                    + "every file verified against its SHA-256); check that every entry is in place; --rehash "
+                    + "reads every file back from disk; --check runs your command against the restored data "
+                    + "(e.g. a program that opens the database); remove it all, also on failure, Ctrl-C or a CI "
+                    + "cancel (SIGTERM). What cannot be removed is named.",
             "",
-            "The check runs with /bin/sh -c in the restored directory, stdin closed.",
-            "{dir} in it becomes that directory (quoted), also in $S3BACKUP_DRILL_DIR,",
-            "beside $S3BACKUP_DRILL_BACKUP_ID and $S3BACKUP_DRILL_REPOSITORY. It passes by",
-            "exiting 0 within --check-timeout; on timeout, it and every process it",
-            "started are stopped.",
+            "The check runs with /bin/sh -c in the restored directory, stdin closed. {dir} in it becomes that "
+                    + "directory (quoted), also in $S3BACKUP_DRILL_DIR, beside $S3BACKUP_DRILL_BACKUP_ID and "
+                    + "$S3BACKUP_DRILL_REPOSITORY. It passes by exiting 0 within --check-timeout; on timeout, it and "
+                    + "every process it started are stopped.",
             "",
-            "Exit codes: 0 passed; 4 the backup did not restore intact, or the check",
-            "failed or timed out; 3 unknown backup or node; 5 I/O failure, no space in",
-            "the temporary directory, or data left behind; 2 bad options or a check",
-            "command that cannot start. Killed by a signal: 130 (SIGINT) or 143",
-            "(SIGTERM), after cleaning up and writing the reports.",
+            "Exit codes: 0 passed; 4 the backup did not restore intact, or the check failed or timed out; 3 "
+                    + "unknown backup or node; 5 I/O failure, no space in the temporary directory, or data left "
+                    + "behind; 2 bad options or a check command that cannot start. Killed by a signal: 130 (SIGINT) "
+                    + "or 143 (SIGTERM), after cleaning up and writing the reports.",
             "",
             "Examples:",
             "  s3backup drill -r s3://bucket/db --junit reports/drill.xml",

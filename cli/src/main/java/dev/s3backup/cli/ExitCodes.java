@@ -26,7 +26,7 @@ public final class ExitCodes {
             Exit codes:
               0  success
               1  unexpected error (a bug; rerun with --debug and report it)
-              2  usage error: bad option, missing source, non-empty target, existing repository
+              2  usage error: bad option or source, non-empty target, existing repository
               3  not found: repository, bucket, backup or node
               4  integrity failure: corrupt or missing chunk, damaged or unsafe manifest
               5  I/O failure, remote or local (network, server, disk); a re-run may succeed

@@ -17,21 +17,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "forget", mixinStandardHelpOptions = true,
-        description = {"Forget backups a retention policy does not keep, separately for each backup name.",
+        description = {"Forget the given backups, or those a policy does not keep.",
             "",
-            "A backup is kept if any rule keeps it. --keep-last N keeps the N newest; --keep-hourly, -daily,",
-            "-weekly, -monthly, -yearly N keep the newest backup of each of the N newest hours, days, ISO",
-            "weeks, months, years (UTC) that have one, by the backup's creation time; --keep-within D keeps",
-            "every backup created less than D before now (this host's clock: the only rule that reads one).",
+            "A retention policy applies separately to each backup name. A backup is kept if any rule keeps it. "
+                    + "--keep-last N keeps the N newest; --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly "
+                    + "and --keep-yearly N keep the newest backup of each of the N newest hours, days, ISO weeks, "
+                    + "months or years (UTC) that have one, by the backup's creation time; --keep-within D keeps "
+                    + "every backup created less than D before now (this host's clock: the only rule that reads one).",
             "",
-            "Forgetting deletes the backup's manifest and nothing else; 'gc' later removes the chunks no",
-            "backup needs. A backup whose manifest cannot be read is kept and reported (exit 4).",
-            "A policy without a keep rule is refused; --all forgets every backup.",
-            "Given backup ids (or unique prefixes of them), forget forgets exactly those, with no policy.",
+            "Forgetting deletes the backup's manifest and nothing else; 'gc' later removes the chunks no backup "
+                    + "needs. A backup whose manifest cannot be read is kept and reported (exit 4). A policy "
+                    + "without a keep rule is refused; --all forgets every backup. Given backup ids (or unique "
+                    + "prefixes of them), forget forgets exactly those, with no policy.",
             "",
             "Examples:",
             "  s3backup forget -r s3://bucket/db 7bd4d129",
-            "  s3backup forget -r s3://bucket/db --keep-daily 7 --keep-weekly 5 --keep-monthly 12 --dry-run",
+            "  s3backup forget -r s3://bucket/db --keep-daily 7 --keep-weekly 5 --dry-run",
             "  s3backup forget -r s3://bucket/db --keep-last 3 --keep-within 14d"},
         footer = ExitCodes.HELP_FOOTER)
 final class ForgetCommand extends BaseCommand {

@@ -18,14 +18,14 @@ import picocli.CommandLine.Option;
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Delete the chunks no backup needs.",
             "",
-            "Marks every chunk named by a backup, a push about to commit, or a part of an incomplete",
-            "backup set; then lists chunks/ and deletes the unreferenced ones older than --grace by the",
-            "store's own clock (LastModified; no host clock is trusted), 1,000 keys per request.",
-            "Safe while pushes run, without a lock: each batch is announced in gc/intents/ before it is",
-            "deleted, and a push that would rely on an announced chunk does not commit (docs/RETENTION.md).",
+            "Marks every chunk named by a backup, a push about to commit, or a part of an incomplete backup set; "
+                    + "then lists chunks/ and deletes the unreferenced ones older than --grace by the store's own "
+                    + "clock (LastModified; no host clock is trusted), 1,000 keys per request. Safe while pushes "
+                    + "run, without a lock: each batch is announced in gc/intents/ before it is deleted, and a push "
+                    + "that would rely on an announced chunk does not commit (docs/RETENTION.md).",
             "",
-            "Refuses to sweep when any manifest cannot be read (it names it; exit 4). Idempotent: an",
-            "interrupted or failed run deleted nothing referenced, and running it again continues.",
+            "Refuses to sweep when any manifest cannot be read (it names it; exit 4). Idempotent: an interrupted "
+                    + "or failed run deleted nothing referenced, and running it again continues.",
             "",
             "Examples:",
             "  s3backup gc -r s3://bucket/db --dry-run",
@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
         footer = ExitCodes.HELP_FOOTER)
 final class GcCommand extends BaseCommand {
     @Mixin
-    RepoOptions repoOptions;
+    WriteRepoOptions repoOptions;
 
     @Option(names = "--grace", paramLabel = "DURATION", converter = GraceConverter.class, defaultValue = "24h",
             description = "Delete unreferenced chunks only once older than this by the store's clock "

@@ -16,15 +16,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "init", mixinStandardHelpOptions = true,
-        description = {"Create a repository at --repo. Refuses a location that already holds one.",
-            "The bucket of an s3:// repository must exist; a file:// directory is created.",
-            "With --object-lock-days N, every backup is locked for N days (S3 Object Lock):",
-            "the bucket must have been created with Object Lock enabled and no default",
-            "retention (see docs/RETENTION.md)."},
+        description = {"Create a repository at --repo.",
+            "",
+            "Refuses a location that already holds one. The bucket of an s3:// repository must exist; a file:// "
+                    + "directory is created. With --object-lock-days N, every backup is locked for N days (S3 "
+                    + "Object Lock): the bucket must have been created with Object Lock enabled and no default "
+                    + "retention (see docs/RETENTION.md)."},
         footer = ExitCodes.HELP_FOOTER)
 final class InitCommand extends BaseCommand {
     @Mixin
-    RepoOptions repoOptions;
+    WriteRepoOptions repoOptions;
 
     @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "8MiB",
             description = "Size of chunks that large files are split into, 64KiB-64MiB (default: ${DEFAULT-VALUE}). "
@@ -36,7 +37,7 @@ final class InitCommand extends BaseCommand {
     Integer lockDays;
 
     @Option(names = "--object-lock-mode", paramLabel = "MODE",
-            description = "GOVERNANCE (default: principals with s3:BypassGovernanceRetention can still delete) or "
+            description = "GOVERNANCE (default: principals allowed to bypass governance retention can still delete) or "
                     + "COMPLIANCE (nobody can, not even the root user, until the date).")
     String lockMode;
 

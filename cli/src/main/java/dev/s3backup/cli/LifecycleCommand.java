@@ -21,14 +21,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "lifecycle", mixinStandardHelpOptions = true,
-        description = {"Bucket lifecycle rules that are safe with deduplicated data (s3:// repositories).",
+        description = {"Manage bucket lifecycle rules that are safe with deduplication.",
             "",
-            "A chunk stored once may be needed by every later backup, so an age-based Expiration destroys",
-            "backups; archive classes (GLACIER, DEEP_ARCHIVE) make restores fail. 'plan' prints the rules",
-            "s3backup would install, 'apply' installs them merged with the bucket's other rules (which are",
-            "kept as they are), 'check' reads the bucket's rules and names every rule that could expire or",
-            "archive what a live backup needs (exit 4), or that it cannot interpret (exit 4: unknown is not",
-            "safe). See docs/RETENTION.md."},
+            "For s3:// repositories. A chunk stored once may be needed by every later backup, so an age-based "
+                    + "Expiration destroys backups; archive classes (GLACIER, DEEP_ARCHIVE) make restores fail. "
+                    + "'plan' prints the rules s3backup would install, 'apply' installs them merged with the "
+                    + "bucket's other rules (which are kept as they are), 'check' reads the bucket's rules and names "
+                    + "every rule that could expire or archive what a live backup needs (exit 4), or that it cannot "
+                    + "interpret (exit 4: unknown is not safe). See docs/RETENTION.md."},
         subcommands = {LifecycleCommand.Plan.class, LifecycleCommand.Apply.class, LifecycleCommand.Check.class},
         footer = ExitCodes.HELP_FOOTER)
 final class LifecycleCommand extends BaseCommand {
@@ -153,14 +153,17 @@ final class LifecycleCommand extends BaseCommand {
     }
 
     abstract static class PlanOrApply extends Sub {
-        @Option(names = "--transition", paramLabel = "CLASS:DAYS", converter = TransitionConverter.class,
-                description = "Also move chunks larger than 128 KiB to CLASS after DAYS days: STANDARD_IA:30, "
-                        + "GLACIER_IR:90, ONEZONE_IA:30 or INTELLIGENT_TIERING:0. Archive classes are refused.")
+        @Option(names = "--transition", paramLabel = "TRANSITION", converter = TransitionConverter.class,
+                description = "Also move chunks larger than 128 KiB to CLASS after DAYS days, given as CLASS:DAYS, "
+                        + "e.g. STANDARD_IA:30; "
+                        + "GLACIER_IR, ONEZONE_IA and INTELLIGENT_TIERING too. Archive classes are refused.")
         LifecycleRules.ChunkTransition transition;
     }
 
     @Command(name = "plan", mixinStandardHelpOptions = true,
-            description = "Print the rules s3backup would install, and the bucket's rules after 'apply'.",
+            description = {"Print the rules s3backup would install.",
+                "",
+                "Also prints the bucket's rules as they would be after 'apply'."},
             footer = ExitCodes.HELP_FOOTER)
     static final class Plan extends PlanOrApply {
         @Override
@@ -197,8 +200,9 @@ final class LifecycleCommand extends BaseCommand {
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,
-            description = "Install the planned rules, keeping the bucket's other rules; refuses if the result would "
-                    + "not be safe.", footer = ExitCodes.HELP_FOOTER)
+            description = {"Install the planned rules, keeping the bucket's others.",
+                "",
+                "Refuses if the result would not be safe."}, footer = ExitCodes.HELP_FOOTER)
     static final class Apply extends PlanOrApply {
         @Override
         public Integer call() {
@@ -227,9 +231,10 @@ final class LifecycleCommand extends BaseCommand {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = {"Read the bucket's rules and judge each for this repository: safe, unsafe (could expire "
-                    + "or archive what a live backup needs), or unknown (cannot be interpreted; not safe).",
-                "Exit 0 when every rule is safe, 4 when any is unsafe or unknown."},
+            description = {"Judge the bucket's rules for this repository.",
+                "",
+                "Each rule is safe, unsafe (could expire or archive what a live backup needs), or unknown (cannot "
+                        + "be interpreted; not safe). Exit 0 when every rule is safe, 4 when any is unsafe or unknown."},
             footer = ExitCodes.HELP_FOOTER)
     static final class Check extends Sub {
         @Override

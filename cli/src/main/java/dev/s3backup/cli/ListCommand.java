@@ -12,7 +12,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List the committed backups, oldest first: id, name, time, files, logical size.",
+        description = {"List the committed backups, oldest first.",
+            "",
+            "Each line: id, name, time, files, logical size."},
         footer = ExitCodes.HELP_FOOTER)
 final class ListCommand extends BaseCommand {
     @Mixin

@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "ls", mixinStandardHelpOptions = true,
-        description = {"List the entries of a backup, or those under PATH (NODE or NODE/DIR), like 'ls -lR'.",
+        description = {"List a backup's entries, or those under PATH, like 'ls -lR'.",
             "",
-            "Read from the manifest only. Each line: type, mode, size, mtime (UTC), path (and a link's target).",
+            "PATH is NODE or NODE/DIR. Read from the manifest only. Each line: type, mode, size, mtime (UTC), path "
+                    + "(and a link's target).",
             "",
             "Examples:",
             "  s3backup ls -r s3://bucket/db latest 13036267341651542609",

@@ -31,6 +31,8 @@ public final class Main {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Help fills the terminal it is shown in (80 columns when there is none), every command alike.
+        cl.setUsageHelpAutoWidth(true);
         cl.setExecutionExceptionHandler(Main::handleError);
         cl.setParameterExceptionHandler(Main::handleUsageError);
         cl.setExecutionStrategy(Main::executeWithMetrics);

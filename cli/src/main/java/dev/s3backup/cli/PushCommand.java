@@ -19,25 +19,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "push", mixinStandardHelpOptions = true,
-        description = {"Back up snapshot directories and loose files as one new backup.",
+        description = {"Back up snapshot directories and files as one new backup.",
             "",
-            "Each file is read once; chunks the repository already holds are skipped, new ones are",
-            "uploaded with their SHA-256 so the store verifies them. The backup's manifest is written",
-            "last: an interrupted push leaves no backup, and re-running it uploads only what is missing",
-            "and reads only what the hash cache did not record (it is saved every 15 s while pushing).",
+            "Each file is read once; chunks the repository already holds are skipped, new ones are uploaded with "
+                    + "their SHA-256 so the store verifies them. The backup's manifest is written last: an "
+                    + "interrupted push leaves no backup, and re-running it uploads only what is missing and reads "
+                    + "only what the hash cache did not record (it is saved every 15 s while pushing).",
             "",
             "Push a snapshot, not live files: a file that changes while being read fails the push.",
             "",
-            "Ctrl-C (SIGINT) or SIGTERM stops a push without a backup: its gc lease is released at once",
-            "and its resume journal kept, so the next push skips what was stored (exit 130 / 143).",
+            "Ctrl-C (SIGINT) or SIGTERM stops a push without a backup: its gc lease is released at once and its "
+                    + "resume journal kept, so the next push skips what was stored (exit 130 / 143).",
             "",
             "Examples:",
-            "  s3backup push -r s3://bucket/db 13036267341651542609=/data/backup-b1 my-backup.coordinator.bin",
+            "  s3backup push -r s3://bucket/db 13036267341651542609=/data/backup-b1 \\",
+            "      my-backup.coordinator.bin",
             "  s3backup push -r file:///mnt/nas/db --name nightly node1 node2"},
         footer = ExitCodes.HELP_FOOTER)
 final class PushCommand extends BaseCommand {
     @Mixin
-    RepoOptions repoOptions;
+    UploadRepoOptions repoOptions;
 
     @Parameters(arity = "0..*", paramLabel = "SOURCE",
             description = "TOKEN=DIR (a node's data directory, restored as TOKEN/), DIR (labelled with its own name), "

@@ -2,8 +2,12 @@ package dev.s3backup.cli;
 
 import picocli.CommandLine.Option;
 
-/** Where the repository is and how to reach it; shared by every command that opens one. */
-final class RepoOptions {
+/**
+ * Where the repository is and how to reach it; shared by every command that opens one. These are the
+ * read side: a command that writes objects takes {@link WriteRepoOptions}, one that uploads chunks
+ * {@link UploadRepoOptions}, so each command's help offers only the options that act in it.
+ */
+class RepoOptions {
     @Option(names = {"-r", "--repo"}, paramLabel = "URL", defaultValue = "${env:S3BACKUP_REPO}",
             description = "Repository: s3://BUCKET/PREFIX or file:///PATH (default: $S3BACKUP_REPO).")
     String repo;
@@ -20,7 +24,7 @@ final class RepoOptions {
     boolean pathStyle;
 
     @Option(names = "--profile", paramLabel = "NAME",
-            description = "Named profile from ~/.aws/credentials and ~/.aws/config (default: $AWS_PROFILE or the default chain).")
+            description = "Named profile of the AWS credentials and config files (default: $AWS_PROFILE or the default chain).")
     String profile;
 
     @Option(names = "--checksum-mode", paramLabel = "MODE",
@@ -28,16 +32,8 @@ final class RepoOptions {
                     + "(default on AWS): whether the SDK adds its own CRC checksums. Chunks always carry their SHA-256.")
     String checksumMode;
 
-    @Option(names = "--storage-class", paramLabel = "CLASS",
-            description = "Storage class of new chunks, e.g. STANDARD, INTELLIGENT_TIERING, STANDARD_IA (default: the bucket's).")
-    String storageClass;
 
-    @Option(names = "--sse", paramLabel = "MODE",
-            description = "Server-side encryption of new objects: AES256 (SSE-S3) or aws:kms (SSE-KMS) (default: the bucket's).")
-    String sse;
 
-    @Option(names = "--sse-kms-key-id", paramLabel = "KEY", description = "KMS key for --sse aws:kms (default: the AWS-managed key).")
-    String sseKmsKeyId;
 
     @Option(names = "--max-attempts", paramLabel = "N",
             description = "Attempts per S3 request, first included, for 5xx, throttling, reset connections, timeouts "
@@ -48,8 +44,6 @@ final class RepoOptions {
             description = "Fail an S3 attempt (and retry it) when the server sends nothing for this long, e.g. 30s (default: 30s).")
     String ioTimeout;
 
-    @Option(names = "--limit-upload", paramLabel = "SIZE", description = "Upload at most SIZE bytes per second, e.g. 50MiB.")
-    String limitUpload;
 
     @Option(names = "--limit-download", paramLabel = "SIZE", description = "Download at most SIZE bytes per second, e.g. 100MiB.")
     String limitDownload;
@@ -59,11 +53,31 @@ final class RepoOptions {
 
     /** The limits given, each checked positive: 0 or a negative value is a usage error, not "unlimited". */
     dev.s3backup.core.limit.Limits limits() {
-        return new dev.s3backup.core.limit.Limits(positiveBytes("--limit-upload", limitUpload),
-                positiveBytes("--limit-download", limitDownload), positiveRate(limitRequests));
+        return new dev.s3backup.core.limit.Limits(uploadLimit(), positiveBytes("--limit-download", limitDownload),
+                positiveRate(limitRequests));
     }
 
-    private static long positiveBytes(String option, String value) {
+    /** Bytes per second this command may upload; 0: no limit (a command that reads has none). */
+    long uploadLimit() {
+        return 0;
+    }
+
+    /** Storage class of new chunks, or null for the bucket's. */
+    String storageClass() {
+        return null;
+    }
+
+    /** Server-side encryption of new objects (AES256 or aws:kms), or null for the bucket's. */
+    String sse() {
+        return null;
+    }
+
+    /** KMS key for aws:kms, or null for the AWS-managed key. */
+    String sseKmsKeyId() {
+        return null;
+    }
+
+    static long positiveBytes(String option, String value) {
         if (value == null) {
             return 0;
         }

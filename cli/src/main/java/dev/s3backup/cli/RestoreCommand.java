@@ -17,15 +17,16 @@ import picocli.CommandLine.Option;
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore a backup into a directory, verifying every byte.",
             "",
-            "Layout, as HyperDex's backup-manager lays out a backup: one directory per node token",
-            "(pass it to the daemon's --data) and the loose files beside them (coordinator.bin).",
-            "Every chunk is checked against its SHA-256 before use; a file appears under its name",
-            "only when complete and verified. A damaged chunk fails only the files that use it:",
-            "the rest is restored and the failures are listed (exit code 4).",
+            "Layout, as HyperDex's backup-manager lays out a backup: one directory per node token (pass it to the "
+                    + "daemon's --data) and the loose files beside them (coordinator.bin). Every chunk is checked "
+                    + "against its SHA-256 before use; a file appears under its name only when complete and "
+                    + "verified. A damaged chunk fails only the files that use it: the rest is restored and the "
+                    + "failures are listed (exit code 4).",
             "",
             "Examples:",
             "  s3backup restore -r s3://bucket/db --manifest latest --target /srv/restore",
-            "  s3backup restore -r s3://bucket/db --manifest 20261125T081309.123Z-1f2e3d4c --node 1303626734 --target /data"},
+            "  s3backup restore -r s3://bucket/db -m 20261125T081309.123Z-1f2e3d4c \\",
+            "      --node 1303626734 --target /data"},
         footer = ExitCodes.HELP_FOOTER)
 final class RestoreCommand extends BaseCommand {
     @Mixin

@@ -13,9 +13,11 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = S3BackupCommand.Version.class,
         description = {
-            "Content-addressed backups of LSM-tree snapshots (HyperDex, LevelDB, RocksDB, SSTable stores)",
-            "to S3, any S3-compatible server, or a local directory. Each backup is complete on its own;",
-            "all backups share storage: a chunk already in the repository is never uploaded again.",
+            "Content-addressed backups of LSM-tree snapshots.",
+            "",
+            "Backs up the snapshots of HyperDex, LevelDB, RocksDB and other SSTable stores to S3, "
+                    + "any S3-compatible server, or a local directory. Each backup is complete on its own; all "
+                    + "backups share storage: a chunk already in the repository is never uploaded again.",
             ""},
         subcommands = {InitCommand.class, PushCommand.class, RestoreCommand.class, ListCommand.class,
             ShowCommand.class, LsCommand.class, DiffCommand.class, StatsCommand.class, SnapshotCommand.class,
@@ -53,21 +55,34 @@ final class S3BackupCommand implements Runnable {
     }
 
     static String version() {
+        return buildProperties("version.properties").getProperty("version", "unknown");
+    }
+
+    /** What --version names: the version, the commit it was built from, and when. */
+    static String build() {
+        Properties version = buildProperties("version.properties");
+        // commit.properties is written by the build from git; a build outside a clone has none
+        String commit = buildProperties("commit.properties").getProperty("commit", "").strip();
+        return "s3backup " + version.getProperty("version", "unknown") + " (commit "
+                + (commit.isEmpty() ? "unknown" : commit) + ", built " + version.getProperty("built", "unknown") + ")";
+    }
+
+    private static Properties buildProperties(String name) {
         Properties p = new Properties();
-        try (InputStream in = S3BackupCommand.class.getResourceAsStream("version.properties")) {
+        try (InputStream in = S3BackupCommand.class.getResourceAsStream(name)) {
             if (in != null) {
                 p.load(in);
             }
         } catch (IOException ignored) {
             // an unknown version is still a working tool
         }
-        return p.getProperty("version", "unknown");
+        return p;
     }
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"s3backup " + version(),
+            return new String[] {build(),
                 "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
         }
     }

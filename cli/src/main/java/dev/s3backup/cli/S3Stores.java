@@ -39,14 +39,14 @@ final class S3Stores {
             if (o.checksumMode != null) {
                 b.checksumPolicy(checksumPolicy(o.checksumMode));
             }
-            if (o.storageClass != null) {
-                b.storageClass(o.storageClass);
+            if (o.storageClass() != null) {
+                b.storageClass(o.storageClass());
             }
-            if (o.sse != null) {
-                b.encryption(encryption(o.sse));
+            if (o.sse() != null) {
+                b.encryption(encryption(o.sse()));
             }
-            if (o.sseKmsKeyId != null) {
-                b.kms(o.sseKmsKeyId);
+            if (o.sseKmsKeyId() != null) {
+                b.kms(o.sseKmsKeyId());
             }
             if (o.maxAttempts != null) {
                 b.maxAttempts(o.maxAttempts);

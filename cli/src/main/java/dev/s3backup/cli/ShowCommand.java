@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "show", mixinStandardHelpOptions = true,
-        description = "Show one backup: its nodes with their file counts and sizes; --files lists every entry.",
+        description = {"Show one backup: its nodes, file counts and sizes.",
+            "",
+            "--files lists every entry."},
         footer = ExitCodes.HELP_FOOTER)
 final class ShowCommand extends BaseCommand {
     @Mixin

@@ -14,16 +14,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
-        description = {"Take a coordinated snapshot of live data directories, and keep it (push it later).",
+        description = {"Take a coordinated snapshot of live data directories.",
             "",
-            "Freezes every node in parallel (--freeze), hard-links each node's immutable files (*.sst, *.ldb)",
-            "and copies the others into a snapshot directory beside its data, then thaws every node (--thaw).",
-            "Prints each snapshot directory and the pause window. 'push --snapshot' does the same, pushes the",
-            "snapshot after writes resumed, and removes it. See docs/SNAPSHOTS.md.",
+            "The snapshot is kept, to be pushed later. Freezes every node in parallel (--freeze), hard-links each "
+                    + "node's immutable files (*.sst, *.ldb) and copies the others into a snapshot directory beside "
+                    + "its data, then thaws every node (--thaw). Prints each snapshot directory and the pause "
+                    + "window. 'push --snapshot' does the same, pushes the snapshot after writes resumed, and "
+                    + "removes it. See docs/SNAPSHOTS.md.",
             "",
             "Example:",
             "  s3backup snapshot --freeze 'kill -STOP $(cat $S3BACKUP_DATA_DIR/pid)' \\",
-            "      --thaw 'kill -CONT $(cat $S3BACKUP_DATA_DIR/pid)' n1=/data/db1 n2=/data/db2"},
+            "      --thaw 'kill -CONT $(cat $S3BACKUP_DATA_DIR/pid)' \\",
+            "      n1=/data/db1 n2=/data/db2"},
         footer = ExitCodes.HELP_FOOTER)
 final class SnapshotCommand extends BaseCommand {
     @Parameters(arity = "1..*", paramLabel = "SOURCE",

@@ -37,9 +37,9 @@ final class SnapshotFlags {
             description = "Longest a freeze or thaw may take, e.g. 500ms, 30s, 2m; then it is killed (default: ${DEFAULT-VALUE}).")
     String hookTimeout;
 
-    @Option(names = "--immutable", paramLabel = "GLOB", split = ",",
+    @Option(names = "--immutable", paramLabel = "GLOBS", split = ",", hideParamSyntax = true,
             description = "File names that are never modified once written, hard-linked into the snapshot; every "
-                    + "other file (CURRENT, MANIFEST-*, OPTIONS-*, LOG*, WAL *.log) is copied while the node is "
+                    + "other file (CURRENT, MANIFEST-*, OPTIONS-*, LOG*, the write-ahead log) is copied while the node is "
                     + "frozen (default: *.sst,*.ldb).")
     List<String> immutable;
 

@@ -51,12 +51,13 @@ final class SnapshotPushFlow {
             description = "How to run hyperdex, e.g. 'ssh coordinator hyperdex' (default: ${DEFAULT-VALUE}).")
     String hyperdexCommand;
 
-    @Option(names = "--hyperdex-coordinator", paramLabel = "HOST:PORT",
-            description = "The coordinator 'hyperdex backup' talks to (passed as -h HOST -p PORT; default: hyperdex's own).")
+    @Option(names = "--hyperdex-coordinator", paramLabel = "ADDRESS",
+            description = "The coordinator 'hyperdex backup' talks to, as HOST:PORT (passed as -h HOST -p PORT; "
+                    + "default: hyperdex's own).")
     String hyperdexCoordinator;
 
     @Option(names = "--hyperdex-dir", paramLabel = "DIR", defaultValue = ".",
-            description = "Where hyperdex backup runs and leaves NAME.coordinator.bin (default: the current directory).")
+            description = "Where hyperdex backup runs and leaves the file NAME.coordinator.bin (default: the current directory).")
     Path hyperdexDir;
 
     @Option(names = "--hyperdex-timeout", paramLabel = "DURATION", defaultValue = "10m",
@@ -73,8 +74,8 @@ final class SnapshotPushFlow {
     @Option(names = "--node", paramLabel = "TOKEN", description = "With --backup-set: the node this host pushes.")
     String node;
 
-    @Option(names = "--set-nodes", paramLabel = "TOKEN", split = ",",
-            description = "With --backup-set: every node of the set, e.g. n1,n2,n3 (the same on every host).")
+    @Option(names = "--set-nodes", paramLabel = "TOKENS", split = ",", hideParamSyntax = true,
+            description = "With --backup-set: the tokens of every node of the set, comma-separated (the same on every host).")
     List<String> setNodes;
 
     static final String HYPERDEX_COORDINATOR_NODE = "coordinator";

@@ -25,25 +25,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check that backups are intact, in tiers, and remember what was checked.",
+        description = {"Check that backups are intact; remember what was checked.",
             "",
-            "Tier 1 (always; no data read): every manifest is read and its checksum",
-            "verified, and every chunk it needs must appear with the right size in a",
-            "listing of chunks/: one LIST request per 1,000 chunks, never one per chunk.",
-            "Tier 2: --read-data downloads every chunk and re-hashes it;",
-            "--read-data-subset reads a share that rotates round the hash ring, so that",
-            "consecutive runs cover everything (4 runs of 25%% read each chunk once).",
-            "--max-age skips chunks that a logged run verified within that time: a nightly",
-            "'verify --read-data --max-age 30d' reads each chunk about once a month.",
+            "Tier 1 (always; no data read): every manifest is read and its checksum verified, and every chunk it "
+                    + "needs must appear with the right size in a listing of chunks/: one LIST request per 1,000 "
+                    + "chunks, never one per chunk.",
             "",
-            "Each run writes one create-only log object, verify/<run id>, recording what",
-            "it verified (--no-log for read-only credentials). Every missing or corrupt",
-            "chunk is reported with the backups and files that need it; --json, --report",
-            "and --junit give the report to scripts and CI.",
+            "Tier 2: --read-data downloads every chunk and re-hashes it; --read-data-subset reads a share that "
+                    + "rotates round the hash ring, so that consecutive runs cover everything (4 runs of 25%% read "
+                    + "each chunk once). --max-age skips chunks that a logged run verified within that time: a "
+                    + "nightly 'verify --read-data --max-age 30d' reads each chunk about once a month.",
             "",
-            "Exit codes: 0 all intact; 4 something is missing, corrupt or damaged (the",
-            "report names it); 5 only chunks that could not be read (network, server: a",
-            "re-run may succeed); 3 a backup given with -m does not exist; 2 bad options.",
+            "Each run writes one create-only log object, verify/<run id>, recording what it verified (--no-log "
+                    + "for read-only credentials). Every missing or corrupt chunk is reported with the backups and "
+                    + "files that need it; --json, --report and --junit give the report to scripts and CI.",
+            "",
+            "Exit codes: 0 all intact; 4 something is missing, corrupt or damaged (the report names it); 5 only "
+                    + "chunks that could not be read (network, server: a re-run may succeed); 3 a backup given "
+                    + "with -m does not exist; 2 bad options.",
             "",
             "Examples:",
             "  s3backup verify -r s3://bucket/db",
@@ -57,7 +56,7 @@ final class VerifyCommand extends BaseCommand {
     private static final int MAX_FILES = 10;
 
     @Mixin
-    RepoOptions repoOptions;
+    WriteRepoOptions repoOptions;
 
     @Option(names = {"-m", "--manifest"}, paramLabel = "ID|latest",
             description = "Verify this backup (repeatable). Default: every backup (--all).")

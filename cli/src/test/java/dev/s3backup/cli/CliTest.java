@@ -204,13 +204,14 @@ class CliTest {
     @Test
     void zeroOrNegativeLimitsAreUsageErrors() {
         CliRun.of("init", "-r", repo);
-        for (String[] bad : new String[][] {{"--limit-upload", "0"}, {"--limit-download", "-5MiB"},
-            {"--limit-requests", "0"}, {"--limit-upload", "fast"}}) {
-            CliRun run = CliRun.of("list", "-r", repo, bad[0], bad[1]);
+        for (String[] bad : new String[][] {{"push", "--limit-upload", "0"}, {"list", "--limit-download", "-5MiB"},
+            {"list", "--limit-requests", "0"}, {"push", "--limit-upload", "fast"}}) {
+            CliRun run = bad[0].equals("push") ? CliRun.of("push", "-r", repo, bad[1], bad[2], "n1=" + data.resolve("node1"))
+                    : CliRun.of(bad[0], "-r", repo, bad[1], bad[2]);
             assertThat(run.exitCode()).as(String.join(" ", bad)).isEqualTo(ExitCodes.USAGE);
-            assertThat(run.err()).contains(bad[0]);
+            assertThat(run.err()).contains(bad[1]);
         }
-        assertThat(CliRun.of("list", "-r", repo, "--limit-upload", "10MiB", "--limit-requests", "50").exitCode()).isZero();
+        assertThat(CliRun.of("list", "-r", repo, "--limit-download", "10MiB", "--limit-requests", "50").exitCode()).isZero();
     }
 
     @Test
