@@ -61,7 +61,10 @@ class ResumablePushTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         int stored = 0;
         try (ObjectStore store = target.openStore(repo)) {
-            while (process.isAlive() && System.nanoTime() < deadline && (stored = CrashKit.chunkObjects(store).size()) < FILES / 2) {
+            // Half way, and past a checkpoint of the hash cache (on a loaded machine the first one may come late).
+            while (process.isAlive() && System.nanoTime() < deadline
+                    && ((stored = CrashKit.chunkObjects(store).size()) < FILES / 2 || !checkpointed(cacheDir))
+                    && stored < FILES - 8) {
                 Thread.sleep(20);
             }
         }
@@ -145,5 +148,14 @@ class ResumablePushTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("push.log").toFile());
         pb.environment().putAll(target.environment());
         return pb.start();
+    }
+
+    private static boolean checkpointed(Path cacheDir) throws java.io.IOException {
+        if (!Files.isDirectory(cacheDir)) {
+            return false;
+        }
+        try (var files = Files.list(cacheDir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".hashcache"));
+        }
     }
 }
