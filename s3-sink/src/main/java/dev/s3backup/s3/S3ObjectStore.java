@@ -287,8 +287,16 @@ final class S3ObjectStore implements ObjectStore {
             }
             objects.add(new ObjectInfo(key, object.size(), object.lastModified()));
         }
-        boolean truncated = Boolean.TRUE.equals(response.isTruncated()) && response.nextContinuationToken() != null;
-        return new ListPage(objects, truncated ? response.nextContinuationToken() : null);
+        if (!Boolean.TRUE.equals(response.isTruncated())) {
+            return new ListPage(objects, null);
+        }
+        String next = response.nextContinuationToken();
+        // Taking such a page for the last would make gc's mark miss the manifests beyond it.
+        if (next == null || next.isEmpty()) {
+            throw new StoreException(StoreException.Kind.IO, "Cannot list " + url(prefix + listPrefix)
+                    + ": the server says the listing is truncated but sent no continuation token");
+        }
+        return new ListPage(objects, next);
     }
 
     /**

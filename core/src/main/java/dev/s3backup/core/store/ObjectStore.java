@@ -53,6 +53,8 @@ public interface ObjectStore extends AutoCloseable {
      * One page of the keys that start with {@code prefix}, in lexicographic order.
      *
      * @param continuation null for the first page, else {@link ListPage#next()} of the previous
+     * @throws StoreException IO when the store says more keys follow but not where: a page is
+     *     never taken for the last one unless the store says it is
      */
     ListPage list(String prefix, String continuation);
 
