@@ -456,6 +456,7 @@ public final class Push {
         List<CompletableFuture<Void>> uploads = new ArrayList<>();
         long read = 0;
         FileIdentity before;
+        long readStart = HashCache.now();
         try {
             // Before the open: a file replaced between the two then shows as a changed identity.
             before = FileIdentity.of(path);
@@ -472,7 +473,7 @@ public final class Push {
                     before.mode(), before.mtimeNanos(), before.size(), c.sha256(), c.chunks(), null, c.packOffset()));
         }
         if (before.size() > 0 && before.size() < Math.min(packBelow, chunkSize)) {
-            return readSmallFile(file, before);
+            return readSmallFile(file, before, readStart);
         }
         FileHasher hasher = new FileHasher(before.size(), chunkSize);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -514,7 +515,7 @@ public final class Push {
                 fileHash, chunks);
         // Cached only once its chunks are stored: a checkpoint then never names a chunk still in flight.
         return CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            hashCache.put(before, fileHash, chunks);
+            hashCache.put(before, readStart, fileHash, chunks);
             return entry;
         });
     }
@@ -523,7 +524,7 @@ public final class Push {
      * Reads a small file whole and stores it as a slice of a pack shared with other small files,
      * unless the parent backup or this push already holds the same content.
      */
-    private CompletableFuture<Entry> readSmallFile(SourceFile file, FileIdentity before) {
+    private CompletableFuture<Entry> readSmallFile(SourceFile file, FileIdentity before, long readStart) {
         Path path = file.path();
         byte[] data = new byte[(int) before.size()];
         int n;
@@ -567,7 +568,7 @@ public final class Push {
             }
         }
         return where.thenApply(pf -> {
-            hashCache.put(before, sha, List.of(pf.pack()), pf.offset());
+            hashCache.put(before, readStart, sha, List.of(pf.pack()), pf.offset());
             return Entry.packed(file.node(), file.relativePath(), before.mode(), before.mtimeNanos(), n, sha,
                     pf.pack(), pf.offset());
         });
