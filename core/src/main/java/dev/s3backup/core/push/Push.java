@@ -46,7 +46,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -93,9 +92,13 @@ public final class Push {
     private final ChunkCounts counts = new ChunkCounts();
     private volatile CommitStage stage;
     private Consumer<String> onInterrupt = line -> System.err.println("s3backup: " + line);
-    /** Small files of the parent backup by content: an unchanged one points at its old slice. */
-    private final Map<Sha256, PackedFile> knownSmallFiles = new HashMap<>();
-    private final Map<Sha256, CompletableFuture<PackedFile>> smallFilesInPush = new ConcurrentHashMap<>();
+    /**
+     * Small files by content, of the parent backup and of this push's stored packs: an unchanged
+     * or duplicate one points at the existing slice.
+     */
+    private final SmallFileIndex knownSmallFiles = new SmallFileIndex();
+    /** Small files of this push whose pack is not stored yet; they move to knownSmallFiles then. */
+    private final Map<Sha256, CompletableFuture<SmallFileIndex.Slice>> smallFilesInPush = new ConcurrentHashMap<>();
     private final List<CompletableFuture<Void>> packUploads = java.util.Collections.synchronizedList(new ArrayList<>());
     private Sha256Set knownPresent = new Sha256Set();
     private HashCache hashCache = HashCache.disabled();
@@ -107,10 +110,6 @@ public final class Push {
     private ManifestHeader parentHeader;
     /** Object Lock of this push; null when the repository has none or on a dry run. */
     private PushLock lock;
-
-    /** Where a small file's bytes are stored: a slice of a pack. */
-    private record PackedFile(ChunkRef pack, long offset) {
-    }
 
     public Push(Repository repository, PushOptions options, Clock clock, PushProgress progress) {
         this.repository = repository;
@@ -414,7 +413,7 @@ public final class Push {
                     chunks.add(c.hash());
                 }
                 if (e.packed()) {
-                    knownSmallFiles.put(e.sha256(), new PackedFile(e.chunks().get(0), e.packOffset()));
+                    knownSmallFiles.add(e.sha256(), e.chunks().get(0), e.packOffset());
                 }
             }
         } catch (IOException e) {
@@ -541,22 +540,25 @@ public final class Push {
         Sha256 sha = Sha256.digest(data, 0, n);
         progress.bytesScanned.add(n);
         progress.filesDone.increment();
-        CompletableFuture<PackedFile> where;
-        PackedFile known = knownSmallFiles.get(sha);
+        CompletableFuture<SmallFileIndex.Slice> where;
+        SmallFileIndex.Slice known = knownSmallFiles.get(sha);
         if (known != null) {
             where = CompletableFuture.completedFuture(known);
         } else {
-            CompletableFuture<PackedFile> mine = new CompletableFuture<>();
-            CompletableFuture<PackedFile> earlier = smallFilesInPush.putIfAbsent(sha, mine);
+            CompletableFuture<SmallFileIndex.Slice> mine = new CompletableFuture<>();
+            CompletableFuture<SmallFileIndex.Slice> earlier = smallFilesInPush.putIfAbsent(sha, mine);
             if (earlier != null) {
                 where = earlier;
             } else {
                 try {
                     Packer.Slice slice = packer.append(data, n);
-                    slice.pack().thenApply(ref -> new PackedFile(ref, slice.offset())).whenComplete((pf, e) -> {
+                    slice.pack().thenApply(ref -> new SmallFileIndex.Slice(ref, slice.offset())).whenComplete((pf, e) -> {
                         if (e != null) {
                             mine.completeExceptionally(e);
                         } else {
+                            // Known from now on; a file that misses both meanwhile is only packed twice.
+                            knownSmallFiles.add(sha, pf.pack(), pf.offset());
+                            smallFilesInPush.remove(sha);
                             mine.complete(pf);
                         }
                     });
