@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Many small files on a file:// repository, with the launcher's defaults (bin/s3backup: 160 MiB
+# Many small files on a file:// repository, with the launcher's defaults (bin/s3backup: 256 MiB
 # heap): push, unchanged push, restore, verify, forget + gc. Wall and CPU seconds and peak RSS of
 # each command from GNU time; the restore is compared with the source.
-#   bench/many-files.sh [--files N] [--keep]   (default 200000; files of 1.5-2.5 KiB, 1000 per directory)
+#   bench/many-files.sh [--files N] [--data DIR] [--keep]
+#     --files N   how many files to generate (default 200000; 1.5-2.5 KiB each, 1000 per directory)
+#     --data DIR  a tree generated before (DIR/node), instead of generating one
 # Needs: java 17, python3, GNU time, cli/target/s3backup.jar (mvn -DskipTests package).
 # Not part of `mvn test`. Figures: docs/BENCHMARKS.md, "Many small files".
 set -euo pipefail
 FILES=200000
 KEEP=0
+DATA=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --files) FILES=$2; shift 2 ;;
+    --data) DATA=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    *) echo "usage: $0 [--files N] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--files N] [--data DIR] [--keep]" >&2; exit 2 ;;
   esac
 done
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +24,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/s3backup-many-XXXXXX")
 cleanup() { if [[ $KEEP == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
+if [[ -n $DATA ]]; then
+  ln -s "$(cd "$DATA" && pwd)" "$WORK/data"
+else
 python3 - "$WORK/data/node" "$FILES" <<'PY'
 import os, random, sys
 base, n = sys.argv[1], int(sys.argv[2])
@@ -31,8 +38,11 @@ for i in range(n):
     with open(f"{d}/f{i % 1000:04d}", "wb") as f:
         f.write(os.urandom(random.randint(1536, 2560)))
 PY
+fi
 
-export S3BACKUP_REPO="file://$WORK/repo" S3BACKUP_CACHE_DIR="$WORK/cache"
+# A copy of the jar: a rebuild during the run does not change the program measured.
+cp "$ROOT/cli/target/s3backup.jar" "$WORK/s3backup.jar"
+export S3BACKUP_JAR="$WORK/s3backup.jar" S3BACKUP_REPO="file://$WORK/repo" S3BACKUP_CACHE_DIR="$WORK/cache"
 step() {  # step NAME S3BACKUP-ARGS...: one row of the table
   local name=$1; shift
   if ! /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$ROOT/bin/s3backup" "$@" >"$WORK/out" 2>"$WORK/err"; then
@@ -43,8 +53,8 @@ step() {  # step NAME S3BACKUP-ARGS...: one row of the table
   printf '| %s | %s | %.1f | %d |\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" $((rss / 1024))
 }
 "$ROOT/bin/s3backup" init >/dev/null
-echo "files: $FILES in $(find "$WORK/data/node" -mindepth 1 -type d | wc -l) directories, $(du -sm "$WORK/data" | cut -f1) MiB;" \
-  "machine: $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg); heap ${S3BACKUP_HEAP:-160m}"
+echo "files: ${DATA:-$FILES generated}, $(ls "$WORK/data/node" | wc -l) directories;" \
+  "machine: $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg); heap ${S3BACKUP_HEAP:-launcher default}"
 echo
 echo "| step | wall s | CPU s | peak RSS MiB |"
 echo "|---|---:|---:|---:|"

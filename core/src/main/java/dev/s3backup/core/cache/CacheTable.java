@@ -28,6 +28,8 @@ final class CacheTable {
     /** Row number + 1 per slot, 0 for an empty slot; linear probing. */
     private int[] index = new int[64];
     private long[] touched = new long[1];
+    /** Rows not touched: once none is left, a put into the full table gives up at once. */
+    private int untouched;
     private int evictCursor;
 
     /** Chunk references of every row, as numbers into the chunk table. */
@@ -50,6 +52,7 @@ final class CacheTable {
     /** After loading: nothing is touched by this push yet. */
     void untouchAll() {
         Arrays.fill(touched, 0);
+        untouched = size;
     }
 
     /** The entry for the identity, marked touched, or null. */
@@ -69,6 +72,7 @@ final class CacheTable {
         if (row < 0) {
             if (size < maxEntries) {
                 row = size++;
+                untouched++;
                 if (row / PAGE_ROWS == pages.size()) {
                     pages.add(new long[PAGE_ROWS * ROW]);
                 }
@@ -130,6 +134,7 @@ final class CacheTable {
         size = 0;
         index = new int[64];
         touched = new long[1];
+        untouched = 0;
         refs = new int[256];
         refCount = 0;
         chunks.clear();
@@ -152,7 +157,10 @@ final class CacheTable {
     }
 
     private void touch(int row) {
-        touched[row >>> 6] |= 1L << row;
+        if (!isTouched(row)) {
+            touched[row >>> 6] |= 1L << row;
+            untouched--;
+        }
     }
 
     private boolean isTouched(int row) {
@@ -160,6 +168,9 @@ final class CacheTable {
     }
 
     private int untouchedRow() {
+        if (untouched == 0) {
+            return -1;
+        }
         for (int n = 0; n < size; n++) {
             int row = evictCursor;
             evictCursor = (evictCursor + 1) % size;

@@ -67,7 +67,7 @@ import java.util.function.Consumer;
  */
 public final class Push {
     /** Files whose entries may wait, completed or not, before the manifest writer catches up. */
-    private static final int FILE_WINDOW = 256;
+    private static final int FILE_WINDOW = 4096;
     /** Files smaller than this are packed together; see docs/DECISIONS.md. */
     public static final int PACK_THRESHOLD = 256 << 10;
     /** A pack nobody added to for this long is sealed if the manifest writer waits for it. */

@@ -40,6 +40,16 @@ public interface ObjectStore extends AutoCloseable {
      */
     PutOutcome putIfAbsent(String key, Payload payload);
 
+    /**
+     * The largest payload {@link #putIfAbsent} sends in one request. Larger ones are still created
+     * whole and create-only, in several requests (S3: a multipart upload whose completion is
+     * conditional), so a payload of any size commits; stores without such a limit return
+     * {@link Long#MAX_VALUE}.
+     */
+    default long singlePutLimit() {
+        return Long.MAX_VALUE;
+    }
+
     /** Opens the whole object for reading. The caller closes the stream. */
     InputStream get(String key);
 

@@ -64,4 +64,18 @@ class CacheTableTest {
         }
         assertThat(found).isEqualTo(500);
     }
+
+    @Test
+    void aFullTableOfEntriesInUseDropsPutsWithoutSearchingItEachTime() {
+        CacheTable table = new CacheTable(50_000);
+        List<ChunkRef> chunks = List.of(new ChunkRef(hash(1), 10));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            for (int i = 0; i < 150_000; i++) {
+                boolean kept = table.put(1, i, 10, 1, hash(i), chunks, 0);
+                assertThat(kept).isEqualTo(i < 50_000);
+            }
+        });
+        assertThat(table.get(1, 49_999, 10, 1)).isNotNull();
+        assertThat(table.get(1, 50_000, 10, 1)).isNull();
+    }
 }
