@@ -31,7 +31,12 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -43,6 +48,7 @@ import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
@@ -68,6 +74,9 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 final class S3ObjectStore implements ObjectStore {
 
     private static final int DELETE_BATCH = 1000;
+    /** S3's smallest part but the last; larger parts when 10,000 of these would not hold the payload. */
+    private static final long MIN_PART_SIZE = 8L << 20;
+    private static final int MAX_PARTS = 10_000;
     private static final String CONDITIONAL_CONFLICT = "ConditionalRequestConflict";
 
     private final S3Client s3;
@@ -98,6 +107,9 @@ final class S3ObjectStore implements ObjectStore {
     public PutOutcome putIfAbsent(String key, Payload payload) {
         ObjectKeys.requireValidKey(key);
         String fullKey = prefix + key;
+        if (payload.length() > options.singlePutLimit()) {
+            return putMultipart(key, fullKey, payload);
+        }
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
                 .key(fullKey)
@@ -148,6 +160,111 @@ final class S3ObjectStore implements ObjectStore {
             throw errors.map("write", url(fullKey), e);
         } catch (SdkException e) {
             throw errors.map("write", url(fullKey), e);
+        }
+    }
+
+    @Override
+    public long singlePutLimit() {
+        return options.singlePutLimit();
+    }
+
+    /**
+     * A payload over the single-PUT limit (a manifest of tens of millions of files):
+     * CreateMultipartUpload, parts of at least {@value #MIN_PART_SIZE} bytes (at most
+     * {@value #MAX_PARTS}) each with its SHA-256, then CompleteMultipartUpload with
+     * {@code If-None-Match: *}, whose 412 means the key exists, as for a PutObject. A HEAD first
+     * answers "exists" without uploading anything; on a server that ignores the condition on the
+     * completion (Ceph RGW, see docs/STORAGE.md), it is the only check. The payload's own SHA-256 is
+     * compared with the bytes sent before completing. An upload that does not complete is aborted.
+     */
+    private PutOutcome putMultipart(String key, String fullKey, Payload payload) {
+        if (head(key).isPresent()) {
+            return PutOutcome.ALREADY_EXISTED;
+        }
+        CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(fullKey)
+                .checksumAlgorithm(ChecksumAlgorithm.SHA256);
+        if (payload.retention() != null) {
+            create.objectLockMode(payload.retention().mode().name())
+                    .objectLockRetainUntilDate(payload.retention().until());
+        }
+        if (options.storageClass() != null) {
+            create.storageClass(options.storageClass());
+        }
+        switch (options.encryption()) {
+            case AES256 -> create.serverSideEncryption(ServerSideEncryption.AES256);
+            case KMS -> {
+                create.serverSideEncryption(ServerSideEncryption.AWS_KMS);
+                if (options.kmsKeyId() != null) {
+                    create.ssekmsKeyId(options.kmsKeyId());
+                }
+            }
+            case NONE -> { }
+        }
+        String uploadId;
+        try {
+            uploadId = s3.createMultipartUpload(create.build()).uploadId();
+        } catch (SdkException e) {
+            throw errors.map("write", url(fullKey), e);
+        }
+        boolean completed = false;
+        try (InputStream in = payload.open()) {
+            long length = payload.length();
+            long partSize = Math.max(MIN_PART_SIZE, (length + MAX_PARTS - 1) / MAX_PARTS);
+            MessageDigest whole = MessageDigest.getInstance("SHA-256");
+            List<CompletedPart> parts = new ArrayList<>();
+            for (long offset = 0; offset < length; offset += partSize) {
+                byte[] part = in.readNBytes((int) Math.min(partSize, length - offset));
+                if (part.length == 0) {
+                    throw new IOException("the body ended after " + offset + " of " + length + " bytes");
+                }
+                whole.update(part);
+                String partSha = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(part));
+                int number = parts.size() + 1;
+                var uploaded = s3.uploadPart(UploadPartRequest.builder().bucket(bucket).key(fullKey).uploadId(uploadId)
+                        .partNumber(number).contentLength((long) part.length).checksumSHA256(partSha).build(),
+                        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(part), part.length,
+                                "application/octet-stream"));
+                parts.add(CompletedPart.builder().partNumber(number).eTag(uploaded.eTag()).checksumSHA256(partSha).build());
+            }
+            byte[] expected = payload.sha256();
+            if (expected != null && !java.util.Arrays.equals(expected, whole.digest())) {
+                throw new StoreException(StoreException.Kind.INTEGRITY, "Cannot write " + url(fullKey)
+                        + ": the body does not match its SHA-256");
+            }
+            s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(fullKey)
+                    .uploadId(uploadId).ifNoneMatch("*")
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()).build());
+            completed = true;
+            return PutOutcome.CREATED;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                return PutOutcome.ALREADY_EXISTED;
+            }
+            if (e.statusCode() == 409 && CONDITIONAL_CONFLICT.equals(S3Errors.code(e)) && head(key).isPresent()) {
+                return PutOutcome.ALREADY_EXISTED;
+            }
+            throw errors.map("write", url(fullKey), e);
+        } catch (SdkException e) {
+            throw errors.map("write", url(fullKey), e);
+        } catch (IOException e) {
+            throw new StoreException(StoreException.Kind.IO, "Cannot write " + url(fullKey) + ": cannot read the body: "
+                    + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            if (!completed) {
+                abortQuietly(fullKey, uploadId);
+            }
+        }
+    }
+
+    /** Parts of an upload that did not complete are billed until aborted. */
+    private void abortQuietly(String fullKey, String uploadId) {
+        try {
+            s3.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(fullKey).uploadId(uploadId)
+                    .build());
+        } catch (SdkException e) {
+            // The bucket's AbortIncompleteMultipartUpload rule (docs/RETENTION.md) removes it later.
         }
     }
 
@@ -287,8 +404,16 @@ final class S3ObjectStore implements ObjectStore {
             }
             objects.add(new ObjectInfo(key, object.size(), object.lastModified()));
         }
-        boolean truncated = Boolean.TRUE.equals(response.isTruncated()) && response.nextContinuationToken() != null;
-        return new ListPage(objects, truncated ? response.nextContinuationToken() : null);
+        if (!Boolean.TRUE.equals(response.isTruncated())) {
+            return new ListPage(objects, null);
+        }
+        String next = response.nextContinuationToken();
+        // Taking such a page for the last would make gc's mark miss the manifests beyond it.
+        if (next == null || next.isEmpty()) {
+            throw new StoreException(StoreException.Kind.IO, "Cannot list " + url(prefix + listPrefix)
+                    + ": the server says the listing is truncated but sent no continuation token");
+        }
+        return new ListPage(objects, next);
     }
 
     /**

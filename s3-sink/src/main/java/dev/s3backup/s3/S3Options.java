@@ -45,6 +45,9 @@ import java.util.Set;
  * @param maxAttempts attempts per request, first included, made by the SDK's standard retry
  *     strategy (exponential backoff with jitter)
  * @param listPageSize keys per listing page, 1 to 1,000
+ * @param singlePutLimit the largest write sent as one PutObject; a larger one (a manifest of tens
+ *     of millions of files) goes as a create-only multipart upload. S3's limit, 5 GiB, by default;
+ *     tests lower it to take the multipart path with small objects
  * @param checkBucketOnOpen whether {@code open} sends one HeadBucket so that a missing bucket or
  *     bad credentials fail at once with a clear message
  * @param deleteCallTimeout the limit for one DeleteObjects request including its retries (default
@@ -69,6 +72,7 @@ public record S3Options(
         Duration socketTimeout,
         int maxAttempts,
         int listPageSize,
+        long singlePutLimit,
         boolean checkBucketOnOpen,
         Duration deleteCallTimeout) {
 
@@ -98,6 +102,8 @@ public record S3Options(
     /** The SDK's own default, stated here so the documentation has one place to point at. */
     public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
     public static final int MAX_LIST_PAGE_SIZE = 1000;
+    /** S3's largest PutObject. */
+    public static final long MAX_SINGLE_PUT = 5L << 30;
 
     private static final Set<String> UNREADABLE_CLASSES = Set.of("GLACIER", "DEEP_ARCHIVE");
 
@@ -139,6 +145,9 @@ public record S3Options(
         }
         if (listPageSize < 1 || listPageSize > MAX_LIST_PAGE_SIZE) {
             throw new IllegalArgumentException("listPageSize must be 1 to " + MAX_LIST_PAGE_SIZE + ": " + listPageSize);
+        }
+        if (singlePutLimit < 1 || singlePutLimit > MAX_SINGLE_PUT) {
+            throw new IllegalArgumentException("singlePutLimit must be 1 to " + MAX_SINGLE_PUT + ": " + singlePutLimit);
         }
         requirePositive("apiCallTimeout", apiCallTimeout);
         requirePositive("apiCallAttemptTimeout", apiCallAttemptTimeout);
@@ -184,6 +193,7 @@ public record S3Options(
         b.socketTimeout = socketTimeout;
         b.maxAttempts = maxAttempts;
         b.listPageSize = listPageSize;
+        b.singlePutLimit = singlePutLimit;
         b.checkBucketOnOpen = checkBucketOnOpen;
         b.deleteCallTimeout = deleteCallTimeout;
         return b;
@@ -209,6 +219,7 @@ public record S3Options(
                 + (apiCallAttemptTimeout == null ? "" : ", apiCallAttemptTimeout=" + apiCallAttemptTimeout)
                 + ", socketTimeout=" + socketTimeout
                 + ", listPageSize=" + listPageSize
+                + (singlePutLimit == MAX_SINGLE_PUT ? "" : ", singlePutLimit=" + singlePutLimit)
                 + "]";
     }
 
@@ -238,6 +249,7 @@ public record S3Options(
         private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private int listPageSize = MAX_LIST_PAGE_SIZE;
+        private long singlePutLimit = MAX_SINGLE_PUT;
         private boolean checkBucketOnOpen = true;
 
         private Builder() {
@@ -359,6 +371,11 @@ public record S3Options(
             return this;
         }
 
+        public Builder singlePutLimit(long singlePutLimit) {
+            this.singlePutLimit = singlePutLimit;
+            return this;
+        }
+
         public Builder checkBucketOnOpen(boolean checkBucketOnOpen) {
             this.checkBucketOnOpen = checkBucketOnOpen;
             return this;
@@ -367,7 +384,7 @@ public record S3Options(
         public S3Options build() {
             return new S3Options(location, endpoint, region, pathStyle, profile, accessKeyId, secretAccessKey,
                     checksumPolicy, storageClass, encryption, kmsKeyId, maxConnections, apiCallTimeout,
-                    apiCallAttemptTimeout, socketTimeout, maxAttempts, listPageSize, checkBucketOnOpen,
+                    apiCallAttemptTimeout, socketTimeout, maxAttempts, listPageSize, singlePutLimit, checkBucketOnOpen,
                     deleteCallTimeout);
         }
     }

@@ -8,10 +8,13 @@ import org.junit.jupiter.api.AfterAll;
 
 /**
  * The ObjectStore contract on one S3 test server with one checksum policy: one bucket, a
- * repository prefix (so every case also checks that keys come back relative to it), small pages.
+ * repository prefix (so every case also checks that keys come back relative to it), small pages,
+ * a single-PUT limit of 1 MiB.
  */
 abstract class S3StoreContract extends ObjectStoreContract {
     static final String BUCKET = "contract";
+    /** Low, so that larger writes of the contract (a 9 MiB manifest) take the multipart path. */
+    static final long SINGLE_PUT_LIMIT = 1 << 20;
     private static ObjectStore store;
 
     abstract S3TestServers.Server server();
@@ -29,7 +32,7 @@ abstract class S3StoreContract extends ObjectStoreContract {
         if (store == null) {
             String bucket = bucket();
             store = S3ObjectStores.open(server().options(bucket).prefix("repo-" + policy().name().toLowerCase(Locale.ROOT))
-                    .checksumPolicy(policy()).listPageSize(10).build());
+                    .checksumPolicy(policy()).listPageSize(10).singlePutLimit(SINGLE_PUT_LIMIT).build());
         }
         return store;
     }

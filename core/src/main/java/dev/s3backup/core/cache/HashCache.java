@@ -1,8 +1,6 @@
 package dev.s3backup.core.cache;
 
 import dev.s3backup.core.io.AtomicReplace;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.s3backup.core.io.LimitedInputStream;
 import dev.s3backup.core.source.FileIdentity;
 import dev.s3backup.manifest.ChunkRef;
@@ -26,9 +24,10 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -45,18 +44,26 @@ import java.util.function.Consumer;
  * push (so a push killed midway does not read again what it already read; entries are added only
  * once a file's chunks are stored) and after the commit. A damaged, truncated, foreign (other repository or chunk size) or unknown-version
  * file is ignored with a warning and rebuilt; it is never trusted.
+ *
+ * <p>"Racy clean" (git's term): a file whose mtime is not safely older than the moment its read
+ * began could be rewritten, same size, within the same timestamp tick after the read, and keep
+ * its identity. Such a file is not recorded ({@link #put}); the next push reads it again and
+ * records it once its mtime is old enough. See docs/DECISIONS.md §10.
+ *
+ * <p>Entries live in primitive arrays ({@link CacheTable}, ~{@value CacheTable#BYTES_PER_FILE}
+ * bytes per small file), at most {@code maxEntries} of them.
  */
 public final class HashCache {
     public static final long DEFAULT_MAX_ENTRIES = 250_000;
     private static final byte[] MAGIC = "S3BKHC\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 2;
-
-    /** The part of a file's identity that says "same content". */
-    record Key(long device, long inode, long size, long mtimeNanos) {
-        static Key of(FileIdentity id) {
-            return new Key(id.device(), id.inode(), id.size(), id.mtimeNanos());
-        }
-    }
+    /** 3: entries are never racy (version 2 files may hold racy ones, so they are rebuilt once). */
+    private static final int VERSION = 3;
+    /**
+     * How much older than the start of its read a file's mtime must be to be recorded: the coarsest
+     * timestamp granularity of common file systems (FAT: 2 s; ext4 and XFS stamp from a clock that
+     * ticks every few ms), with room for the rounding of either.
+     */
+    public static final long RACY_MARGIN_NANOS = 2_000_000_000L;
 
     /**
      * A file's content as last pushed.
@@ -73,7 +80,7 @@ public final class HashCache {
     private final String repositoryId;
     private final int chunkSize;
     private final boolean rehash;
-    private final Cache<Key, CachedFile> entries;
+    private final CacheTable entries;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
@@ -82,7 +89,7 @@ public final class HashCache {
         this.repositoryId = repositoryId;
         this.chunkSize = chunkSize;
         this.rehash = rehash;
-        this.entries = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
+        this.entries = new CacheTable(maxEntries);
     }
 
     /** A cache that remembers nothing and saves nothing. */
@@ -104,7 +111,7 @@ public final class HashCache {
             } catch (NoSuchFileException e) {
                 // first push from this host: nothing cached yet
             } catch (IOException | RuntimeException e) {
-                cache.entries.invalidateAll();
+                cache.entries.clear();
                 warnings.accept("ignoring hash cache " + file + " (" + e.getMessage() + "); every file will be read");
             }
         }
@@ -126,19 +133,41 @@ public final class HashCache {
         if (rehash || identity.inode() == 0) {
             return Optional.empty();
         }
-        CachedFile hit = entries.getIfPresent(Key.of(identity));
+        CachedFile hit;
+        synchronized (entries) {
+            hit = entries.get(identity.device(), identity.inode(), identity.size(), identity.mtimeNanos());
+        }
         (hit == null ? misses : hits).increment();
         return Optional.ofNullable(hit);
     }
 
-    public void put(FileIdentity identity, Sha256 sha256, List<ChunkRef> chunks) {
-        put(identity, sha256, chunks, -1);
+    /**
+     * The time on the clock file systems stamp files with (this host's), as nanoseconds since the
+     * epoch: taken by a caller just before it takes the identity of a file it is about to read.
+     */
+    public static long now() {
+        Instant t = Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 
-    /** @param packOffset where a small file starts in its pack, or -1 for a file of its own chunks */
-    public void put(FileIdentity identity, Sha256 sha256, List<ChunkRef> chunks, long packOffset) {
-        if (file != null && identity.inode() != 0) {
-            entries.put(Key.of(identity), new CachedFile(sha256, chunks, packOffset));
+    public void put(FileIdentity identity, long readStartNanos, Sha256 sha256, List<ChunkRef> chunks) {
+        put(identity, readStartNanos, sha256, chunks, -1);
+    }
+
+    /**
+     * Records what a file held when it was read, unless its mtime is within
+     * {@link #RACY_MARGIN_NANOS} of the start of that read (see the class comment).
+     *
+     * @param readStartNanos {@link #now()} taken before the identity of the file was
+     * @param packOffset where a small file starts in its pack, or -1 for a file of its own chunks
+     */
+    public void put(FileIdentity identity, long readStartNanos, Sha256 sha256, List<ChunkRef> chunks, long packOffset) {
+        if (file == null || identity.inode() == 0 || identity.mtimeNanos() > readStartNanos - RACY_MARGIN_NANOS) {
+            return;
+        }
+        synchronized (entries) {
+            entries.put(identity.device(), identity.inode(), identity.size(), identity.mtimeNanos(), sha256, chunks,
+                    packOffset);
         }
     }
 
@@ -168,22 +197,23 @@ public final class HashCache {
                 out.writeInt(VERSION);
                 out.writeUTF(repositoryId);
                 out.writeInt(chunkSize);
-                // A copy: the count written must match the entries written while puts go on.
-                List<Map.Entry<Key, CachedFile>> snapshot = List.copyOf(entries.asMap().entrySet());
-                out.writeLong(snapshot.size());
-                for (Map.Entry<Key, CachedFile> e : snapshot) {
-                    Key k = e.getKey();
-                    out.writeLong(k.device());
-                    out.writeLong(k.inode());
-                    out.writeLong(k.size());
-                    out.writeLong(k.mtimeNanos());
-                    out.write(e.getValue().sha256().bytes());
-                    out.writeLong(e.getValue().packOffset());
-                    out.writeInt(e.getValue().chunks().size());
-                    for (ChunkRef c : e.getValue().chunks()) {
-                        out.write(c.hash().bytes());
-                        out.writeInt(c.length());
-                    }
+                // Puts wait while the entries are written (to the page cache: ~0.1 s per 100,000),
+                // so the count matches them; the fsync below runs without the lock.
+                synchronized (entries) {
+                    out.writeLong(entries.size());
+                    entries.forEach((device, inode, size, mtime, f) -> {
+                        out.writeLong(device);
+                        out.writeLong(inode);
+                        out.writeLong(size);
+                        out.writeLong(mtime);
+                        out.write(f.sha256().bytes());
+                        out.writeLong(f.packOffset());
+                        out.writeInt(f.chunks().size());
+                        for (ChunkRef c : f.chunks()) {
+                            out.write(c.hash().bytes());
+                            out.writeInt(c.length());
+                        }
+                    });
                 }
                 out.flush();
                 raw.write(digest.digest());
@@ -203,7 +233,6 @@ public final class HashCache {
             throw new IOException("too short to be a hash cache");
         }
         MessageDigest digest = Sha256.newDigest();
-        List<Map.Entry<Key, CachedFile>> loaded = new ArrayList<>();
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             // The body is everything but the last 32 bytes, which hold its SHA-256.
             InputStream limited = new LimitedInputStream(raw, length - 32);
@@ -217,8 +246,8 @@ public final class HashCache {
                 throw new IOException("cache format " + version + " is not " + VERSION);
             }
             String repo = in.readUTF();
-            int size = in.readInt();
-            if (!repo.equals(repositoryId) || size != chunkSize) {
+            int fileChunkSize = in.readInt();
+            if (!repo.equals(repositoryId) || fileChunkSize != chunkSize) {
                 throw new IOException("written for another repository or chunk size");
             }
             long count = in.readLong();
@@ -227,11 +256,14 @@ public final class HashCache {
                 throw new IOException("damaged (entry count " + count + ")");
             }
             for (long i = 0; i < count; i++) {
-                Key key = new Key(in.readLong(), in.readLong(), in.readLong(), in.readLong());
+                long device = in.readLong();
+                long inode = in.readLong();
+                long size = in.readLong();
+                long mtime = in.readLong();
                 Sha256 fileHash = Sha256.of(in.readNBytes(32));
                 long packOffset = in.readLong();
                 int chunks = in.readInt();
-                if (chunks < 0 || key.size() < 0 || chunks > key.size() / chunkSize + 1) {
+                if (chunks < 0 || size < 0 || chunks > size / chunkSize + 1) {
                     throw new IOException("damaged (entry " + i + ")");
                 }
                 List<ChunkRef> refs = new ArrayList<>(chunks);
@@ -241,12 +273,16 @@ public final class HashCache {
                     sum += ref.length();
                     refs.add(ref);
                 }
-                boolean consistent = packOffset < 0 ? packOffset == -1 && sum == key.size()
-                        : chunks == 1 && packOffset + key.size() <= sum;
+                boolean consistent = packOffset < 0 ? packOffset == -1 && sum == size
+                        : chunks == 1 && packOffset + size <= sum;
                 if (!consistent) {
                     throw new IOException("damaged (entry " + i + " sizes do not add up)");
                 }
-                loaded.add(Map.entry(key, new CachedFile(fileHash, refs, packOffset)));
+                // Beyond the bound: read on only to check the trailer (the first entries are
+                // the ones the last push touched).
+                if (!entries.full()) {
+                    entries.put(device, inode, size, mtime, fileHash, refs, packOffset);
+                }
             }
             if (in.read() != -1) {
                 throw new IOException("damaged (trailing bytes)");
@@ -260,8 +296,6 @@ public final class HashCache {
         } catch (IllegalArgumentException e) {
             throw new IOException("damaged (" + e.getMessage() + ")", e);
         }
-        for (Map.Entry<Key, CachedFile> e : loaded) {
-            entries.put(e.getKey(), e.getValue());
-        }
+        entries.untouchAll();
     }
 }

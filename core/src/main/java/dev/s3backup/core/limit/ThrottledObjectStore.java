@@ -92,6 +92,11 @@ public final class ThrottledObjectStore implements ObjectStore {
     }
 
     @Override
+    public long singlePutLimit() {
+        return store.singlePutLimit();
+    }
+
+    @Override
     public void close() {
         store.close();
     }

@@ -46,7 +46,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -68,7 +67,7 @@ import java.util.function.Consumer;
  */
 public final class Push {
     /** Files whose entries may wait, completed or not, before the manifest writer catches up. */
-    private static final int FILE_WINDOW = 256;
+    private static final int FILE_WINDOW = 4096;
     /** Files smaller than this are packed together; see docs/DECISIONS.md. */
     public static final int PACK_THRESHOLD = 256 << 10;
     /** A pack nobody added to for this long is sealed if the manifest writer waits for it. */
@@ -93,9 +92,13 @@ public final class Push {
     private final ChunkCounts counts = new ChunkCounts();
     private volatile CommitStage stage;
     private Consumer<String> onInterrupt = line -> System.err.println("s3backup: " + line);
-    /** Small files of the parent backup by content: an unchanged one points at its old slice. */
-    private final Map<Sha256, PackedFile> knownSmallFiles = new HashMap<>();
-    private final Map<Sha256, CompletableFuture<PackedFile>> smallFilesInPush = new ConcurrentHashMap<>();
+    /**
+     * Small files by content, of the parent backup and of this push's stored packs: an unchanged
+     * or duplicate one points at the existing slice.
+     */
+    private final SmallFileIndex knownSmallFiles = new SmallFileIndex();
+    /** Small files of this push whose pack is not stored yet; they move to knownSmallFiles then. */
+    private final Map<Sha256, CompletableFuture<SmallFileIndex.Slice>> smallFilesInPush = new ConcurrentHashMap<>();
     private final List<CompletableFuture<Void>> packUploads = java.util.Collections.synchronizedList(new ArrayList<>());
     private Sha256Set knownPresent = new Sha256Set();
     private HashCache hashCache = HashCache.disabled();
@@ -107,10 +110,6 @@ public final class Push {
     private ManifestHeader parentHeader;
     /** Object Lock of this push; null when the repository has none or on a dry run. */
     private PushLock lock;
-
-    /** Where a small file's bytes are stored: a slice of a pack. */
-    private record PackedFile(ChunkRef pack, long offset) {
-    }
 
     public Push(Repository repository, PushOptions options, Clock clock, PushProgress progress) {
         this.repository = repository;
@@ -414,7 +413,7 @@ public final class Push {
                     chunks.add(c.hash());
                 }
                 if (e.packed()) {
-                    knownSmallFiles.put(e.sha256(), new PackedFile(e.chunks().get(0), e.packOffset()));
+                    knownSmallFiles.add(e.sha256(), e.chunks().get(0), e.packOffset());
                 }
             }
         } catch (IOException e) {
@@ -456,6 +455,7 @@ public final class Push {
         List<CompletableFuture<Void>> uploads = new ArrayList<>();
         long read = 0;
         FileIdentity before;
+        long readStart = HashCache.now();
         try {
             // Before the open: a file replaced between the two then shows as a changed identity.
             before = FileIdentity.of(path);
@@ -472,7 +472,7 @@ public final class Push {
                     before.mode(), before.mtimeNanos(), before.size(), c.sha256(), c.chunks(), null, c.packOffset()));
         }
         if (before.size() > 0 && before.size() < Math.min(packBelow, chunkSize)) {
-            return readSmallFile(file, before);
+            return readSmallFile(file, before, readStart);
         }
         FileHasher hasher = new FileHasher(before.size(), chunkSize);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -514,7 +514,7 @@ public final class Push {
                 fileHash, chunks);
         // Cached only once its chunks are stored: a checkpoint then never names a chunk still in flight.
         return CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            hashCache.put(before, fileHash, chunks);
+            hashCache.put(before, readStart, fileHash, chunks);
             return entry;
         });
     }
@@ -523,7 +523,7 @@ public final class Push {
      * Reads a small file whole and stores it as a slice of a pack shared with other small files,
      * unless the parent backup or this push already holds the same content.
      */
-    private CompletableFuture<Entry> readSmallFile(SourceFile file, FileIdentity before) {
+    private CompletableFuture<Entry> readSmallFile(SourceFile file, FileIdentity before, long readStart) {
         Path path = file.path();
         byte[] data = new byte[(int) before.size()];
         int n;
@@ -540,22 +540,25 @@ public final class Push {
         Sha256 sha = Sha256.digest(data, 0, n);
         progress.bytesScanned.add(n);
         progress.filesDone.increment();
-        CompletableFuture<PackedFile> where;
-        PackedFile known = knownSmallFiles.get(sha);
+        CompletableFuture<SmallFileIndex.Slice> where;
+        SmallFileIndex.Slice known = knownSmallFiles.get(sha);
         if (known != null) {
             where = CompletableFuture.completedFuture(known);
         } else {
-            CompletableFuture<PackedFile> mine = new CompletableFuture<>();
-            CompletableFuture<PackedFile> earlier = smallFilesInPush.putIfAbsent(sha, mine);
+            CompletableFuture<SmallFileIndex.Slice> mine = new CompletableFuture<>();
+            CompletableFuture<SmallFileIndex.Slice> earlier = smallFilesInPush.putIfAbsent(sha, mine);
             if (earlier != null) {
                 where = earlier;
             } else {
                 try {
                     Packer.Slice slice = packer.append(data, n);
-                    slice.pack().thenApply(ref -> new PackedFile(ref, slice.offset())).whenComplete((pf, e) -> {
+                    slice.pack().thenApply(ref -> new SmallFileIndex.Slice(ref, slice.offset())).whenComplete((pf, e) -> {
                         if (e != null) {
                             mine.completeExceptionally(e);
                         } else {
+                            // Known from now on; a file that misses both meanwhile is only packed twice.
+                            knownSmallFiles.add(sha, pf.pack(), pf.offset());
+                            smallFilesInPush.remove(sha);
                             mine.complete(pf);
                         }
                     });
@@ -567,7 +570,7 @@ public final class Push {
             }
         }
         return where.thenApply(pf -> {
-            hashCache.put(before, sha, List.of(pf.pack()), pf.offset());
+            hashCache.put(before, readStart, sha, List.of(pf.pack()), pf.offset());
             return Entry.packed(file.node(), file.relativePath(), before.mode(), before.mtimeNanos(), n, sha,
                     pf.pack(), pf.offset());
         });

@@ -78,6 +78,11 @@ final class CountingObjectStore implements ObjectStore {
     }
 
     @Override
+    public long singlePutLimit() {
+        return store.singlePutLimit();
+    }
+
+    @Override
     public void close() {
         store.close();
     }

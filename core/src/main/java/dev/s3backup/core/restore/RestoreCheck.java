@@ -23,7 +23,8 @@ public final class RestoreCheck {
     private static final String PARTIAL_SUFFIX = ".s3backup-partial";
 
     private final int maxChunk;
-    private final Map<String, EntryType> destinations = new HashMap<>();
+    /** Compact: a backup of millions of files holds every destination here (docs/DECISIONS.md §1). */
+    private final Map<String, EntryType> destinations = new PathTable();
     private final Set<String> looseNames = new HashSet<>();
     private final Set<String> nodeTokens = new HashSet<>();
     private long files;

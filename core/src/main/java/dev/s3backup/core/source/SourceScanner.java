@@ -44,8 +44,9 @@ public final class SourceScanner {
     }
 
     public List<SourceFile> scan(List<Source> sources) {
-        List<SourceFile> files = new ArrayList<>();
+        SourceFiles files = new SourceFiles();
         for (Source source : sources) {
+            files.startSource(source);
             if (source.looseFile()) {
                 files.add(new SourceFile("", source.token(), source.path(), EntryType.FILE, sizeOf(source.path())));
             } else {

@@ -40,6 +40,16 @@ public interface ObjectStore extends AutoCloseable {
      */
     PutOutcome putIfAbsent(String key, Payload payload);
 
+    /**
+     * The largest payload {@link #putIfAbsent} sends in one request. Larger ones are still created
+     * whole and create-only, in several requests (S3: a multipart upload whose completion is
+     * conditional), so a payload of any size commits; stores without such a limit return
+     * {@link Long#MAX_VALUE}.
+     */
+    default long singlePutLimit() {
+        return Long.MAX_VALUE;
+    }
+
     /** Opens the whole object for reading. The caller closes the stream. */
     InputStream get(String key);
 
@@ -53,6 +63,8 @@ public interface ObjectStore extends AutoCloseable {
      * One page of the keys that start with {@code prefix}, in lexicographic order.
      *
      * @param continuation null for the first page, else {@link ListPage#next()} of the previous
+     * @throws StoreException IO when the store says more keys follow but not where: a page is
+     *     never taken for the last one unless the store says it is
      */
     ListPage list(String prefix, String continuation);
 

@@ -98,6 +98,22 @@ public final class Fixtures {
         }
     }
 
+    /**
+     * Sets the mtime of every file under {@code root} an hour back, as a snapshot's files are: the
+     * hash cache records only files whose mtime is safely older than their read ("racy clean").
+     */
+    public static void age(Path root) {
+        java.nio.file.attribute.FileTime hourAgo = java.nio.file.attribute.FileTime.from(
+                Instant.now().minus(java.time.Duration.ofHours(1)));
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.setLastModifiedTime(f, hourAgo);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static List<String> keys(ObjectStore store, String prefix) {
         List<String> keys = new ArrayList<>();
         for (Iterator<ObjectInfo> it = store.listAll(prefix); it.hasNext(); ) {

@@ -10,8 +10,10 @@ import dev.s3backup.core.source.Source;
 import dev.s3backup.core.store.FileObjectStore;
 import dev.s3backup.core.store.ObjectStore;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,7 @@ class PushHashCacheTest {
         for (int i = 0; i < 5; i++) {
             Fixtures.write(live.resolve("00000" + i + ".sst"), Fixtures.randomBytes(200_000, i));
         }
+        Fixtures.age(live);
         PushResult first = push(Source.parse("n1=" + snapshot(live, "snap1")), false);
         assertThat(first.filesFromCache()).isZero();
         assertThat(first.bytesScanned()).isEqualTo(1_000_000);
@@ -64,6 +67,7 @@ class PushHashCacheTest {
         // A compaction replaces one file; the next snapshot hard-links the rest again.
         Files.delete(live.resolve("000000.sst"));
         Fixtures.write(live.resolve("000009.sst"), Fixtures.randomBytes(150_000, 9));
+        Fixtures.age(live.resolve("000009.sst"));
         PushResult second = push(Source.parse("n1=" + snapshot(live, "snap2")), false);
         assertThat(second.filesFromCache()).isEqualTo(4);
         assertThat(second.bytesScanned()).as("only the new file is read").isEqualTo(150_000);
@@ -80,6 +84,7 @@ class PushHashCacheTest {
     void rehashReadsEverything() throws IOException {
         Path live = Files.createDirectories(dir.resolve("live"));
         Fixtures.write(live.resolve("a.sst"), Fixtures.randomBytes(100_000, 1));
+        Fixtures.age(live);
         push(Source.parse("n1=" + live), false);
         PushResult again = push(Source.parse("n1=" + live), true);
         assertThat(again.filesFromCache()).isZero();
@@ -90,6 +95,7 @@ class PushHashCacheTest {
     void aCachedChunkThatIsNoLongerStoredIsUploadedAgain() throws IOException {
         Path live = Files.createDirectories(dir.resolve("live"));
         Fixtures.write(live.resolve("a.sst"), Fixtures.randomBytes(100_000, 1));
+        Fixtures.age(live);
         PushResult first = push(Source.parse("n1=" + live), false);
         // Forget every backup and collect every chunk, as retention and gc would.
         store.delete(Fixtures.keys(store, "manifests/"));
@@ -100,5 +106,28 @@ class PushHashCacheTest {
         assertThat(second.bytesUploaded()).isEqualTo(100_000);
         assertThat(Fixtures.restore(store, second.backupId(), dir.resolve("r")).complete()).isTrue();
         assertThat(first.backupId()).isNotEqualTo(second.backupId());
+    }
+
+    @Test
+    void aSameSizeRewriteWithinOneTimestampTickOfTheReadIsReadAgain() throws IOException {
+        Path live = Files.createDirectories(dir.resolve("live"));
+        Path small = Fixtures.write(live.resolve("CURRENT"), "MANIFEST-000001\n".getBytes(StandardCharsets.UTF_8));
+        Path large = Fixtures.write(live.resolve("000001.log"), Fixtures.randomBytes(100_000, 1));
+        FileTime smallTime = Files.getLastModifiedTime(small);
+        FileTime largeTime = Files.getLastModifiedTime(large);
+        PushResult first = push(Source.parse("n1=" + live), false);
+        assertThat(first.bytesScanned()).isEqualTo(16 + 100_000);
+
+        // Rewritten after the read, same size, in the same tick of the file system's clock: the
+        // identity is unchanged (the mtimes are put back to show what a coarse clock does).
+        Files.write(small, "MANIFEST-000002\n".getBytes(StandardCharsets.UTF_8));
+        Files.write(large, Fixtures.randomBytes(100_000, 2));
+        Files.setLastModifiedTime(small, smallTime);
+        Files.setLastModifiedTime(large, largeTime);
+        PushResult second = push(Source.parse("n1=" + live), false);
+        assertThat(second.filesFromCache()).as("files written just before their read are never cached").isZero();
+        Path restored = dir.resolve("restored");
+        assertThat(Fixtures.restore(store, second.backupId(), restored).complete()).isTrue();
+        Fixtures.assertSameTree(live, restored.resolve("n1"));
     }
 }

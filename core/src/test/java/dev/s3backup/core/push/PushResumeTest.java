@@ -52,6 +52,7 @@ class PushResumeTest {
         for (int i = 0; i < FILES; i++) {
             Fixtures.write(data.resolve(String.format("%06d.sst", i)), Fixtures.randomBytes(FILE_SIZE, i));
         }
+        Fixtures.age(data);
         local = dir.resolve("local");
     }
 

@@ -255,6 +255,39 @@ public abstract class ObjectStoreContract {
         assertThat(store().head(key)).get().extracting(ObjectInfo::size).isEqualTo((long) body.length);
     }
 
+    /**
+     * A manifest over the store's single-PUT limit commits like any other: whole, create-only, with
+     * its SHA-256 checked. S3 stores in this suite lower the limit to 1 MiB, so this takes the
+     * multipart path (a part of 8 MiB and one of 1 MiB) with a small object.
+     */
+    @Test
+    void aFileOverTheSinglePutLimitIsCreatedWholeAndCreateOnly() throws IOException {
+        int size = (9 << 20) + 1;
+        byte[] body = randomBytes(size, 9);
+        Path file = tempDir.resolve("large-manifest.bin");
+        Files.write(file, body);
+        String key = key("manifests/large");
+
+        assertThat(store().putIfAbsent(key, Payload.ofFile(file, sha256(body)))).isEqualTo(PutOutcome.CREATED);
+        assertThat(readBytes(store().get(key))).isEqualTo(body);
+        assertThat(store().head(key)).get().extracting(ObjectInfo::size).isEqualTo((long) body.length);
+
+        byte[] other = randomBytes(size, 10);
+        Path otherFile = tempDir.resolve("other-manifest.bin");
+        Files.write(otherFile, other);
+        assertThat(store().putIfAbsent(key, Payload.ofFile(otherFile, sha256(other))))
+                .isEqualTo(PutOutcome.ALREADY_EXISTED);
+        assertThat(readBytes(store().get(key))).as("never overwritten").isEqualTo(body);
+
+        if (verifiesChecksums()) {
+            String damaged = key("manifests/damaged");
+            assertThatThrownBy(() -> store().putIfAbsent(damaged, Payload.ofFile(otherFile, sha256(body))))
+                    .isInstanceOfSatisfying(StoreException.class,
+                            e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.INTEGRITY));
+            assertThat(store().head(damaged)).isEmpty();
+        }
+    }
+
     // ---- integrity -----------------------------------------------------------------------
 
     /**

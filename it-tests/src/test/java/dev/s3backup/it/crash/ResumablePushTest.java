@@ -48,6 +48,13 @@ class ResumablePushTest {
         for (int i = 0; i < FILES; i++) {
             CrashKit.writeRandom(data.resolve(String.format("%06d.sst", i)), FILE_SIZE, 500 + i);
         }
+        // A snapshot's files are old: the hash cache records only files whose mtime is safely older than their read.
+        try (var files = java.nio.file.Files.list(data)) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.from(
+                        java.time.Instant.now().minus(java.time.Duration.ofHours(1))));
+            }
+        }
         String repo = target.newRepo("resume");
         Path cacheDir = dir.resolve("cache");
         assertThat(CrashKit.here(target, "init", "-r", repo).exitCode()).isZero(); // 8 MiB chunks: one per file
