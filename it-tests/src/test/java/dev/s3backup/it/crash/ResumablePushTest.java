@@ -46,7 +46,10 @@ class ResumablePushTest {
     private void killHalfwayAndResume(CrashTarget target) throws Exception {
         Path data = dir.resolve("data");
         for (int i = 0; i < FILES; i++) {
-            CrashKit.writeRandom(data.resolve(String.format("%06d.sst", i)), FILE_SIZE, 500 + i);
+            Path f = data.resolve(String.format("%06d.sst", i));
+            CrashKit.writeRandom(f, FILE_SIZE, 500 + i);
+            // A snapshot's files are not seconds old: the hash cache does not trust those (racy clean).
+            Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600)));
         }
         // A snapshot's files are old: the hash cache records only files whose mtime is safely older than their read.
         try (var files = java.nio.file.Files.list(data)) {
