@@ -15,23 +15,24 @@ import java.util.function.Supplier;
 /**
  * The part of a push that must end on every path: its gc lease (taken before the parent is read),
  * its resume journal, and the commit between them. Closed once, by the push or by the shutdown
- * hook of a SIGINT/SIGTERM, whichever comes first; the hook waits for a commit in flight (it
- * must not remove the pending manifest a commit relies on) and a push the hook stopped does not
- * commit.
+ * hook of a SIGINT/SIGTERM, whichever comes first. The hook exists before the lease is written
+ * and waits for a lease write or a commit in flight (it must not remove the pending manifest a
+ * commit relies on); a push the hook stopped does not commit, and a push it stops after its
+ * commit still has its lease released by the hook (the JVM halts when the hook returns). The
+ * cleanup runs with the thread's interrupt flag cleared: a store refuses an interrupted thread's
+ * requests (file:// channels close, the S3 SDK aborts), and the lease would stay.
  */
 final class CommitStage implements AutoCloseable {
     private final Repository repository;
-    private final PushGuard.Session session;
     private final ResumeJournal journal;
     private final Thread hook;
-    private boolean committed;
+    private PushGuard.Session session;
+    private String committed;
     private boolean interrupted;
     private boolean closed;
 
-    private CommitStage(Repository repository, PushGuard.Session session, ResumeJournal journal,
-                        Consumer<String> onInterrupt) {
+    private CommitStage(Repository repository, ResumeJournal journal, Consumer<String> onInterrupt) {
         this.repository = repository;
-        this.session = session;
         this.journal = journal;
         if (onInterrupt == null) {
             this.hook = null;
@@ -47,20 +48,36 @@ final class CommitStage implements AutoCloseable {
     }
 
     /**
-     * Takes the lease, then starts the journal with the records an earlier push left (still
-     * unconfirmed). {@code onInterrupt} receives the one line to print if the JVM is stopped by a
-     * signal while the push runs; null registers no hook (dry runs).
+     * A stage with its signal hook in place and no lease yet: {@link #begin} takes it. {@code
+     * onInterrupt} receives the one line to print if the JVM is stopped by a signal while the push
+     * runs; null registers no hook (dry runs). Close it on every path, a failed begin included.
      */
+    static CommitStage create(Repository repository, ResumeJournal journal, Consumer<String> onInterrupt) {
+        return new CommitStage(repository, journal, onInterrupt);
+    }
+
+    /** {@link #create} and {@link #begin} in one; closes the stage if begin fails. */
     static CommitStage open(Repository repository, PushGuard guard, ResumeJournal journal, Consumer<String> onInterrupt) {
-        PushGuard.Session session;
+        CommitStage stage = create(repository, journal, onInterrupt);
         try {
-            session = guard.begin(repository);
+            stage.begin(guard);
         } catch (RuntimeException | Error e) {
-            journal.close();
+            stage.close();
             throw e;
         }
+        return stage;
+    }
+
+    /**
+     * Takes the lease, then starts the journal with the records an earlier push left (still
+     * unconfirmed). A signal meanwhile waits for the lease and then removes it.
+     */
+    synchronized void begin(PushGuard guard) {
+        if (closed) {
+            throw new BackupException(Reason.IO, "Cannot start the push: it was interrupted");
+        }
+        session = guard.begin(repository);
         journal.start(journal.previous());
-        return new CommitStage(repository, session, journal, onInterrupt);
     }
 
     /**
@@ -75,22 +92,25 @@ final class CommitStage implements AutoCloseable {
         session.beforeCommit(backupId, manifestFile);
         repository.commitManifest(backupId, manifestFile, retention);
         session.afterCommit(backupId);
-        committed = true;
+        committed = backupId;
         journal.keepOnly(leftOver.get());
     }
 
     /**
      * Ends the lease of a push stopped by a signal and keeps its journal. Returns the line that
-     * says so, or null when there was nothing to stop (committed or closed already).
+     * says so, or null when there was nothing to stop (closed already, or never begun).
      */
     synchronized String interrupt() {
-        if (committed || closed) {
+        if (closed || session == null) {
             return null;
         }
         interrupted = true;
         long stored = journal.size();
         release();
-        return "interrupted: lease released; the next push resumes from " + stored + " stored chunk(s)";
+        String lease = session.leftBehind() == null ? "lease released" : session.leftBehind();
+        return committed != null
+                ? "interrupted after the commit: backup " + committed + " was committed; " + lease
+                : "interrupted: " + lease + "; the next push resumes from " + stored + " stored chunk(s)";
     }
 
     @Override
@@ -109,7 +129,7 @@ final class CommitStage implements AutoCloseable {
 
     /** After close: what the lease's end could not remove, or null. */
     String leftBehind() {
-        return session.leftBehind();
+        return session == null ? null : session.leftBehind();
     }
 
     private void release() {
@@ -117,7 +137,16 @@ final class CommitStage implements AutoCloseable {
             return;
         }
         closed = true;
-        journal.close();
-        session.close();
+        boolean wasInterrupted = Thread.interrupted();
+        try {
+            journal.close();
+            if (session != null) {
+                session.close();
+            }
+        } finally {
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

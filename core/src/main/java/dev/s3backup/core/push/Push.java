@@ -185,10 +185,11 @@ public final class Push {
         // seen. Every path out of the push, a signal's included, ends the lease.
         PushResult result;
         CommitStage opened;
-        try (CommitStage stage = CommitStage.open(repository, options.dryRun() ? PushGuard.NONE : guard, journal,
-                options.dryRun() ? null : onInterrupt)) {
+        // The signal hook exists before the lease does, so a SIGINT while it is written removes it too.
+        try (CommitStage stage = CommitStage.create(repository, journal, options.dryRun() ? null : onInterrupt)) {
             this.stage = stage;
             opened = stage;
+            stage.begin(options.dryRun() ? PushGuard.NONE : guard);
             result = push(sources, start, startNanos, stage);
         }
         String leftBehind = opened.leftBehind();

@@ -106,9 +106,91 @@ class CommitStageTest {
         assertThat(store.keys()).anyMatch(k -> k.startsWith(GcProtocol.PENDING));
         release.countDown();
         PushResult r = running.get(20, TimeUnit.SECONDS);
-        assertThat(hook.get(20, TimeUnit.SECONDS)).as("nothing left to stop").isNull();
+        String said = hook.get(20, TimeUnit.SECONDS);
+        if (said != null) { // the hook came before the push's own close
+            assertThat(said).isEqualTo("interrupted after the commit: backup " + r.backupId() + " was committed; lease released");
+        }
         assertThat(repo.listBackupIds()).containsExactly(r.backupId());
         assertThat(leases()).isEmpty();
+    }
+
+    /** The model test's seed 2028 (28 of 114 SIGINTs): the hook waited for the commit, said nothing, and the JVM halted. */
+    @Test
+    void aSignalAfterTheCommitStillReleasesTheLeaseAndSaysTheBackupIsCommitted() throws Exception {
+        Path journalFile = ResumeJournal.fileFor(dir.resolve("local"), "r");
+        CommitStage stage = CommitStage.open(repo, PushGuard.leases(), ResumeJournal.open(journalFile, "r", w -> { }), null);
+        String id = "20260101T000000.000Z-00000001";
+        Path manifest = dir.resolve("m");
+        Fixtures.push(store, Fixtures.node("n1", dir.resolve("src")));
+        try (InputStream in = store.get(RepositoryLayout.manifestKey(repo.listBackupIds().get(0)))) {
+            Files.write(manifest, in.readAllBytes());
+        }
+        stage.commit(id, manifest, null, List::of);
+        assertThat(store.keys()).anyMatch(k -> k.startsWith(GcProtocol.LEASES));
+
+        // The hook runs now and the JVM halts when it returns: the push's own close never comes.
+        assertThat(stage.interrupt()).isEqualTo("interrupted after the commit: backup " + id + " was committed; lease released");
+        assertThat(store.keys()).noneMatch(k -> k.startsWith(GcProtocol.LEASES) || k.startsWith(GcProtocol.PENDING));
+        assertThat(repo.listBackupIds()).contains(id);
+        stage.close();
+    }
+
+    /** The model test's seed 2028 (6 sequences): a SIGINT while the lease was written left it, the hook did not exist yet. */
+    @Test
+    void aSignalWhileTheLeaseIsWrittenWaitsForItAndRemovesIt() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Repository slow = Repository.open(new DelegatingStore(store) {
+            @Override
+            public PutOutcome putIfAbsent(String key, Payload payload) {
+                if (key.startsWith(GcProtocol.LEASES)) {
+                    writing.countDown();
+                    await(release);
+                }
+                return delegate.putIfAbsent(key, payload);
+            }
+        });
+        Push push = new Push(slow, Fixtures.options(), Fixtures.tickingClock(), new PushProgress());
+        CompletableFuture<PushResult> running = CompletableFuture.supplyAsync(
+                () -> push.run(List.of(Source.parse("n1=" + dir.resolve("src")))));
+        assertThat(writing.await(20, TimeUnit.SECONDS)).isTrue();
+        CommitStage stage = push.stage();
+        assertThat(stage).as("the hook exists while the lease is written").isNotNull();
+        CompletableFuture<String> hook = CompletableFuture.supplyAsync(stage::interrupt);
+        Thread.sleep(200);
+        assertThat(hook).as("waits for the lease").isNotDone();
+        release.countDown();
+        assertThat(hook.get(20, TimeUnit.SECONDS)).startsWith("interrupted: lease released");
+        assertThatThrownBy(() -> running.get(20, TimeUnit.SECONDS)).hasMessageContaining("interrupted");
+        assertThat(leases()).isEmpty();
+        assertThat(repo.listBackupIds()).isEmpty();
+    }
+
+    /** The model test's interrupted library pushes: the S3 SDK refuses an interrupted thread's requests. */
+    @Test
+    void aPushStoppedByThreadInterruptRemovesItsLeaseAndKeepsTheFlag() {
+        DelegatingStore refusingInterrupted = new DelegatingStore(store) {
+            @Override
+            public dev.s3backup.core.store.DeleteResult delete(java.util.Collection<String> keys) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new dev.s3backup.core.store.StoreException(dev.s3backup.core.store.StoreException.Kind.IO,
+                            "Thread was interrupted");
+                }
+                return delegate.delete(keys);
+            }
+        };
+        CommitStage stage = CommitStage.open(Repository.open(refusingInterrupted), PushGuard.leases(),
+                ResumeJournal.disabled(), null);
+        assertThat(leases()).hasSize(1);
+        Thread.currentThread().interrupt();
+        try {
+            stage.close();
+            assertThat(Thread.currentThread().isInterrupted()).as("the flag is set again").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(leases()).isEmpty();
+        assertThat(stage.leftBehind()).isNull();
     }
 
     private static CommitStage stageOf(Push push) throws Exception {
