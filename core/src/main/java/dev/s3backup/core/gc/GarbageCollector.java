@@ -303,7 +303,24 @@ public final class GarbageCollector {
             }
             done += part.size();
         }
+        if (sweep.stopped == null) {
+            markDeletesDone(intent);
+        }
         return sweep.stopped == null ? new ArrayList<>(doomed.subList(done, doomed.size())) : List.of();
+    }
+
+    /**
+     * Every delete request of the intent was answered (what it had no time for is announced
+     * again under a new one): a push that needs a chunk the intent names may now trust a copy it
+     * finds present. Without the marker (a run that stopped or died) pushes judge by timestamps.
+     */
+    private void markDeletesDone(String intent) {
+        try {
+            store.putIfAbsent(GcProtocol.deletesDoneKey(intent), Payload.of("s3backup-gc-done-v1\n".getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (StoreException e) {
+            // liveness only: pushes then wait for the intent window to pass
+        }
     }
 
     /**

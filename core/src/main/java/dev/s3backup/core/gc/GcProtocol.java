@@ -51,6 +51,15 @@ public final class GcProtocol {
     public static final String INTENTS = "gc/intents/";
 
     private static final String INTENT_MAGIC = "s3backup-gc-intent-v1";
+    private static final String DONE_SUFFIX = "-done";
+
+    /**
+     * The marker gc writes once every delete request sent under {@code intentKey} has been
+     * answered: from then on that intent deletes nothing more, so a chunk present afterwards stays.
+     */
+    static String deletesDoneKey(String intentKey) {
+        return RUNS + intentKey.substring(INTENTS.length()) + DONE_SUFFIX;
+    }
 
     private GcProtocol() {
     }

@@ -127,8 +127,15 @@ final class LeaseSession implements PushGuard.Session {
                 }
                 throw e;
             }
+            Boolean deletesDone = null;
             for (Sha256 c : doomed) {
-                if (needed.contains(c) && !recreatedAfter(c, intent)) {
+                if (!needed.contains(c)) {
+                    continue;
+                }
+                if (deletesDone == null) { // read before any chunk's HEAD; one HEAD per intent
+                    deletesDone = store.head(GcProtocol.deletesDoneKey(intent.key())).isPresent();
+                }
+                if (!recreatedAfter(c, intent, deletesDone)) {
                     throw new BackupException(Reason.IO, "Cannot commit backup " + backupId + ": a concurrent gc ("
                             + intent.key() + ") may have deleted chunk " + c.hex() + " that it needs; nothing was "
                             + "committed, run the push again (it uploads only what is missing)");
@@ -138,12 +145,15 @@ final class LeaseSession implements PushGuard.Session {
     }
 
     /**
-     * Whether the chunk exists as an object created after every delete the intent announced could
-     * have run: such a copy (uploaded again, by this push or another) is not the one gc removed.
+     * Whether the chunk exists now although the intent named it, and the intent can no longer
+     * delete it: either its gc had marked the intent's deletes done before this HEAD of the chunk
+     * (then the chunk present now is a copy uploaded again after them), or the chunk's object was
+     * created after every delete of the intent could have run (a gc that stopped without the mark).
      */
-    private boolean recreatedAfter(Sha256 chunk, ObjectInfo intent) {
+    private boolean recreatedAfter(Sha256 chunk, ObjectInfo intent, boolean deletesDone) {
         Instant deletesEnded = intent.lastModified().plus(timing.intentWindow()).plus(timing.clockMargin());
-        return store.head(RepositoryLayout.chunkKey(chunk)).map(o -> o.lastModified().isAfter(deletesEnded)).orElse(false);
+        return store.head(RepositoryLayout.chunkKey(chunk))
+                .map(o -> deletesDone || o.lastModified().isAfter(deletesEnded)).orElse(false);
     }
 
     private Sha256Set manifestChunks() {
