@@ -66,7 +66,9 @@ public final class GarbageCollector {
     private final List<String> clockReadings = new ArrayList<>();
     private final String thisHost;
     private Instant storeNow;
+    private Leases leases;
     private int roots;
+    private long deadPendingRemoved;
 
     /** @param clock only names the run; no decision depends on it */
     public GarbageCollector(Repository repository, GcOptions options, Clock clock) {
@@ -84,8 +86,9 @@ public final class GarbageCollector {
         storeNow = GcProtocol.writeMarker(store, marker, "s3backup-gc-run-v1\n" + (options.dryRun() ? "dry-run\n" : ""));
         GcProtocol.Timing timing = options.timing();
 
+        // Leases first: the pending manifest of a push known dead is no root (see refreshRoots).
+        leases = Leases.read(store, storeNow, timing, thisHost);
         refreshRoots();
-        Leases leases = Leases.read(store, storeNow, timing, thisHost);
         Instant graceCutoff = storeNow.minus(options.grace());
         Instant cutoff = leases.cutoff(graceCutoff);
 
@@ -98,7 +101,7 @@ public final class GarbageCollector {
                 if (!options.dryRun()) {
                     sweep(spool, runId, sweep);
                     if (sweep.stopped == null && unreadable.isEmpty()) {
-                        sweep.cleaned = cleanUp(leases);
+                        sweep.cleaned = cleanUp();
                     }
                 }
             } catch (IOException e) {
@@ -156,6 +159,10 @@ public final class GarbageCollector {
                 abandonedPending.put(p.key(), p.lastModified());
                 continue;
             }
+            String push = GcProtocol.pushOfPending(p.key());
+            if (push != null && leases.knownDead(push) && removeDeadPending(p.key())) {
+                continue;
+            }
             readRoot(p.key(), "pending manifest " + p.key());
         }
         // Parts of sets not yet committed reference chunks before any manifest does; once a set is
@@ -174,6 +181,27 @@ public final class GarbageCollector {
                 readRoot(key, "backup " + id);
             }
         }
+    }
+
+    /**
+     * The pending manifest of a push known dead (like its lease) protects nothing: that push never
+     * commits. It is removed before it stops being a root, so a push misjudged dead sees it gone
+     * after its commit and checks the intents again ({@link LeaseSession#afterCommit}). A dry run
+     * removes nothing and only leaves it out.
+     */
+    private boolean removeDeadPending(String key) {
+        if (options.dryRun()) {
+            return true;
+        }
+        try {
+            if (store.delete(List.of(key)).failed().isEmpty()) {
+                deadPendingRemoved++;
+                return true;
+            }
+        } catch (StoreException e) {
+            // then it stays a root
+        }
+        return false;
     }
 
     private void readRoot(String key, String what) {
@@ -407,7 +435,7 @@ public final class GarbageCollector {
     }
 
     /** Removes expired leases, abandoned pending manifests, and intents and run markers no push can still need. */
-    private long cleanUp(Leases leases) {
+    private long cleanUp() {
         GcProtocol.Timing timing = options.timing();
         List<String> keys = new ArrayList<>(leases.expiredKeys());
         keys.addAll(abandonedPending.keySet());
@@ -421,13 +449,13 @@ public final class GarbageCollector {
             }
         }
         if (keys.isEmpty()) {
-            return 0;
+            return deadPendingRemoved;
         }
         try {
             DeleteResult r = store.delete(keys);
-            return Math.max(0, r.deleted() - clockReadings.size());
+            return deadPendingRemoved + Math.max(0, r.deleted() - clockReadings.size());
         } catch (StoreException e) {
-            return 0; // protocol objects only: the next run tries again
+            return deadPendingRemoved; // protocol objects only: the next run tries again
         }
     }
 

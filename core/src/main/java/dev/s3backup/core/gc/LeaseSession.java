@@ -39,6 +39,7 @@ final class LeaseSession implements PushGuard.Session {
     private final List<String> written = java.util.Collections.synchronizedList(new ArrayList<>());
     private final ScheduledExecutorService refresher;
     private Instant pendingTime;
+    private String pendingKey;
     private boolean closed;
     private String leftBehind;
     private Path manifestFile;
@@ -93,7 +94,8 @@ final class LeaseSession implements PushGuard.Session {
     @Override
     public void beforeCommit(String backupId, Path manifestFile) {
         this.manifestFile = manifestFile;
-        String pending = GcProtocol.PENDING + backupId;
+        String pending = GcProtocol.pendingKey(pushId, backupId);
+        pendingKey = pending;
         store.putIfAbsent(pending, Payload.ofFile(manifestFile, null));
         written.add(pending);
         // Ages by the store's clock: a host suspended for days has a monotonic clock that says minutes.
@@ -172,7 +174,12 @@ final class LeaseSession implements PushGuard.Session {
         // writing it and committing (a slow request, a suspended host) checks again, and withdraws
         // a commit a gc may have broken. The commit's own timestamp is the store's clock.
         Instant committed = store.head(RepositoryLayout.manifestKey(backupId)).map(ObjectInfo::lastModified).orElse(null);
-        if (committed == null || Duration.between(pendingTime, committed).compareTo(timing.pendingTtl().dividedBy(2)) > 0) {
+        // A gc that took this push for dead (same host name, pid gone: another pid namespace) removed
+        // the pending manifest and no longer spared its chunks: an intent it wrote before reading
+        // the manifests would not have seen the commit either.
+        boolean pendingRemoved = store.head(pendingKey).isEmpty();
+        if (committed == null || pendingRemoved
+                || Duration.between(pendingTime, committed).compareTo(timing.pendingTtl().dividedBy(2)) > 0) {
             try {
                 checkIntents(backupId);
             } catch (BackupException e) {

@@ -84,6 +84,11 @@ final class Leases {
         }
     }
 
+    /** Whether the push of this lease id is known dead (its host is this one and its process is gone). */
+    boolean knownDead(String push) {
+        return states.get(push) == GcResult.LeaseState.DEAD;
+    }
+
     /** Pushes whose lease holds gc. */
     int live() {
         return (int) states.values().stream().filter(s -> s == GcResult.LeaseState.LIVE).count();

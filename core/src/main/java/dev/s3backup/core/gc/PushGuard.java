@@ -58,9 +58,9 @@ public interface PushGuard {
         return repository -> new LeaseSession(repository, timing);
     }
 
-    /** Requests one guarded push adds when no gc runs: 2 PUT (lease, pending), 3 LIST (lease and pending times, intents), 1 HEAD (commit time), 1 DELETE. */
+    /** Requests one guarded push adds when no gc runs: 2 PUT (lease, pending), 3 LIST (lease and pending times, intents), 2 HEAD (commit time, pending manifest), 1 DELETE. */
     int PUTS_PER_PUSH = 2;
 
-    /** HEAD requests one guarded push adds: the committed manifest's time (store clock). */
-    int HEADS_PER_PUSH = 1;
+    /** HEAD requests one guarded push adds: the committed manifest's time (store clock), its pending manifest still there. */
+    int HEADS_PER_PUSH = 2;
 }

@@ -277,6 +277,50 @@ class GarbageCollectorTest {
         });
     }
 
+    /** The model test's seed 2026 (sequences 25, 189): a killed push's pending manifest kept its chunks for a day. */
+    @Test
+    void thePendingManifestOfAPushKnownDeadOnThisHostProtectsNothing() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        // What a push killed with SIGKILL between its pending manifest and its commit leaves.
+        String push = "0123456789abcdef";
+        store.putIfAbsent(GcProtocol.LEASES + push + "/000000", Payload.of(
+                new PushProcess(PushProcess.hostName(), gone.pid(), null).encode().getBytes(StandardCharsets.UTF_8)));
+        Sha256 c = putChunk(store, "uploaded by the killed push");
+        String id = GcFixtures.id(clock.instant(), 4);
+        store.putIfAbsent(GcProtocol.pendingKey(push, id), Payload.ofFile(GcFixtures.manifestFile(tmp, id, List.of(c)), null));
+        clock.advance(Duration.ofMinutes(20));
+
+        GcResult r = gc(options().withGrace(Duration.ZERO));
+        assertThat(r.deleted()).isEqualTo(1);
+        assertThat(store.content(RepositoryLayout.chunkKey(c))).isNull();
+        assertThat(store.keys()).noneMatch(k -> k.startsWith(GcProtocol.PENDING));
+    }
+
+    /**
+     * A push misjudged dead (its host name shared by a container in another pid namespace) finds
+     * its pending manifest gone after its commit, checks the intents again and withdraws the commit.
+     */
+    @Test
+    void aPushWhosePendingManifestGcRemovedChecksTheIntentsAgainAfterItsCommit() throws Exception {
+        Sha256 c = putChunk(store, "needed by the misjudged push");
+        clock.advance(Duration.ofHours(2));
+        PushGuard.Session push = PushGuard.leases().begin(repo(store));
+        String id = GcFixtures.id(clock.instant(), 11);
+        Path manifest = GcFixtures.manifestFile(tmp, id, List.of(c));
+        push.beforeCommit(id, manifest);
+        // Such a gc: removes the pending manifest, announces and deletes the chunk, before the commit.
+        store.keys().stream().filter(k -> k.startsWith(GcProtocol.PENDING)).toList().forEach(store::remove);
+        store.putIfAbsent(GcProtocol.INTENTS + "20260301T020000.000Z-00000001-000000",
+                Payload.of(GcProtocol.encodeIntent(List.of(c))));
+        store.remove(RepositoryLayout.chunkKey(c));
+        store.putIfAbsent(RepositoryLayout.manifestKey(id), Payload.ofFile(manifest, null));
+
+        assertThatThrownBy(() -> push.afterCommit(id)).hasMessageContaining("concurrent gc");
+        assertThat(store.content(RepositoryLayout.manifestKey(id))).as("the commit is withdrawn").isNull();
+        push.close();
+    }
+
     @Test
     void aGcHostSuspendedBeforeItsDeletesDoesNotDeleteAChunkAPushCommittedMeanwhile() throws Exception {
         Sha256 c = putChunk(store, "reused by a push while gc sleeps");
