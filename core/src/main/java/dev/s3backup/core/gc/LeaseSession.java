@@ -52,16 +52,20 @@ final class LeaseSession implements PushGuard.Session {
         this.pushId = HexFormat.of().formatHex(random);
         this.startNanos = System.nanoTime();
         String first = leaseKey(0);
+        written.add(first); // before its PUT: a PUT whose answer was lost (an interrupt) may have landed
         try {
             this.leaseTime = GcProtocol.writeMarker(store, first, content);
         } catch (BackupException e) {
+            removeWritten();
             // A lease that vanished between its PUT and its LIST was removed by a gc that took it
             // for expired (or the store is not read-after-write consistent): nothing is uploaded
             // yet, so the push stops cleanly and a re-run starts over.
             throw new BackupException(e.reason(), e.getMessage() + "; if a concurrent gc removed the lease,"
                     + " nothing was uploaded: run the push again", e);
+        } catch (RuntimeException | Error e) {
+            removeWritten();
+            throw e;
         }
-        written.add(first);
         refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "s3backup-lease");
             t.setDaemon(true);
@@ -96,8 +100,8 @@ final class LeaseSession implements PushGuard.Session {
         this.manifestFile = manifestFile;
         String pending = GcProtocol.pendingKey(pushId, backupId);
         pendingKey = pending;
+        written.add(pending); // before its PUT, like the lease
         store.putIfAbsent(pending, Payload.ofFile(manifestFile, null));
-        written.add(pending);
         // Ages by the store's clock: a host suspended for days has a monotonic clock that says minutes.
         pendingTime = GcProtocol.lastModified(store, pending);
         Duration age = Duration.between(leaseTime, pendingTime);
@@ -196,15 +200,29 @@ final class LeaseSession implements PushGuard.Session {
         }
         closed = true;
         refresher.shutdownNow();
+        boolean interrupted = Thread.interrupted(); // else the wait ends at once, and a refresh may add a record after
         try {
             refresher.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        removeWritten();
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Deletes every lease record and the pending manifest, with the thread's interrupt flag
+     * cleared meanwhile (and set again after): a push stopped by Thread.interrupt ends here, and
+     * stores refuse an interrupted thread's requests (file:// channels close, the S3 SDK aborts).
+     */
+    private void removeWritten() {
         List<String> keys;
         synchronized (written) {
             keys = new ArrayList<>(written);
         }
+        boolean interrupted = Thread.interrupted();
         try {
             DeleteResult result = store.delete(keys);
             if (!result.failed().isEmpty()) {
@@ -212,6 +230,10 @@ final class LeaseSession implements PushGuard.Session {
             }
         } catch (RuntimeException e) {
             leftBehind = keys + " (" + e.getMessage() + ")";
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

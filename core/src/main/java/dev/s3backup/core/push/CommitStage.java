@@ -18,9 +18,7 @@ import java.util.function.Supplier;
  * hook of a SIGINT/SIGTERM, whichever comes first. The hook exists before the lease is written
  * and waits for a lease write or a commit in flight (it must not remove the pending manifest a
  * commit relies on); a push the hook stopped does not commit, and a push it stops after its
- * commit still has its lease released by the hook (the JVM halts when the hook returns). The
- * cleanup runs with the thread's interrupt flag cleared: a store refuses an interrupted thread's
- * requests (file:// channels close, the S3 SDK aborts), and the lease would stay.
+ * commit still has its lease released by the hook (the JVM halts when the hook returns).
  */
 final class CommitStage implements AutoCloseable {
     private final Repository repository;
@@ -137,16 +135,9 @@ final class CommitStage implements AutoCloseable {
             return;
         }
         closed = true;
-        boolean wasInterrupted = Thread.interrupted();
-        try {
-            journal.close();
-            if (session != null) {
-                session.close();
-            }
-        } finally {
-            if (wasInterrupted) {
-                Thread.currentThread().interrupt();
-            }
+        journal.close();
+        if (session != null) {
+            session.close(); // with the interrupt flag cleared while it deletes
         }
     }
 }

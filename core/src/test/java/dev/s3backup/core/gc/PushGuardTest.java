@@ -109,6 +109,26 @@ class PushGuardTest {
         s.close();
     }
 
+    /** The model test's interrupted library pushes: the lease's PUT landed, its answer was lost to the interrupt. */
+    @Test
+    void aLeaseWhoseWriteFailedAfterItLandedIsRemoved() {
+        dev.s3backup.core.store.ObjectStore losing = new dev.s3backup.core.push.DelegatingStore(store) {
+            @Override
+            public PutOutcome putIfAbsent(String key, Payload payload) {
+                PutOutcome outcome = delegate.putIfAbsent(key, payload);
+                if (!key.startsWith(GcProtocol.LEASES)) {
+                    return outcome;
+                }
+                throw new dev.s3backup.core.store.StoreException(dev.s3backup.core.store.StoreException.Kind.IO,
+                        "Cannot write " + key + ": ClosedByInterruptException");
+            }
+        };
+        repo(store).close();
+        dev.s3backup.core.repo.Repository repository = dev.s3backup.core.repo.Repository.open(losing);
+        assertThatThrownBy(() -> PushGuard.leases().begin(repository)).hasMessageContaining("ClosedByInterruptException");
+        assertThat(store.keys()).noneMatch(k -> k.startsWith(GcProtocol.LEASES));
+    }
+
     @Test
     void aQuickCommitIsNotCheckedTwice() throws Exception {
         Sha256 c = putChunk(store, "c");
