@@ -32,7 +32,7 @@ import java.util.Objects;
  * <ul>
  *   <li>a push writes a lease ({@code leases/PUSH/SEQ}, refreshed) before it reads its parent, so
  *       gc spares chunks younger than the oldest live push (liveness only);</li>
- *   <li>before committing, a push writes its manifest to {@code pending/ID} and then reads every
+ *   <li>before committing, a push writes its manifest to {@code pending/PUSH/ID} and then reads every
  *       gc intent written since its lease; if an intent names a chunk the manifest needs, it
  *       aborts without committing;</li>
  *   <li>gc writes each batch of chunks it is about to delete as an intent
