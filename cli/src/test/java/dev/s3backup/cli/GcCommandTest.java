@@ -45,6 +45,21 @@ class GcCommandTest {
                 + "\npid=" + pid + "\n");
     }
 
+    /** The model test's finding N1 (issue #11): the same data could not be pushed again for 20 minutes. */
+    @Test
+    void theSameDataPushedAgainAfterForgetAndGcCommitsAtOnce() throws Exception {
+        Path a = data("a", 1);
+        assertThat(CliRun.of("push", "-r", repo, "n1=" + a).exitCode()).isZero();
+        assertThat(CliRun.of("forget", "-r", repo, "--all").exitCode()).isZero();
+        CliRun gc = CliRun.of("gc", "-r", repo, "--grace", "0");
+        assertThat(gc.out()).contains("deleted:     5 chunk(s)");
+        CliRun again = CliRun.of("push", "-r", repo, "n1=" + a);
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        CliRun restore = CliRun.of("restore", "-r", repo, "-m", "latest", "--target", dir.resolve("out").toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isZero();
+        assertThat(Files.readAllBytes(dir.resolve("out/n1/000001.sst"))).isEqualTo(Files.readAllBytes(a.resolve("000001.sst")));
+    }
+
     @Test
     void gcNamesTheLeasesThatHeldChunksAndIgnoresOneWhosePushIsDead() throws Exception {
         assertThat(CliRun.of("push", "-r", repo, "n1=" + data("a", 1)).exitCode()).isZero();

@@ -224,16 +224,32 @@ final class LeaseSession implements PushGuard.Session {
         }
         boolean interrupted = Thread.interrupted();
         try {
-            DeleteResult result = store.delete(keys);
-            if (!result.failed().isEmpty()) {
-                leftBehind = result.failed().keySet() + " (" + result.failed().values().iterator().next() + ")";
+            for (int attempt = 1; ; attempt++) {
+                leftBehind = delete(keys);
+                // An interrupt that came during the request itself made the store refuse it: again,
+                // without the flag (a few times: the interrupter may not be done).
+                boolean interruptedMeanwhile = Thread.interrupted()
+                        || leftBehind != null && leftBehind.toLowerCase(java.util.Locale.ROOT).contains("interrupt");
+                interrupted |= interruptedMeanwhile;
+                if (leftBehind == null || !interruptedMeanwhile || attempt == 3) {
+                    break;
+                }
             }
-        } catch (RuntimeException e) {
-            leftBehind = keys + " (" + e.getMessage() + ")";
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Deletes the keys; null when all are gone, else what is left and why. */
+    private String delete(List<String> keys) {
+        try {
+            DeleteResult result = store.delete(keys);
+            return result.failed().isEmpty() ? null
+                    : result.failed().keySet() + " (" + result.failed().values().iterator().next() + ")";
+        } catch (RuntimeException e) {
+            return keys + " (" + e.getMessage() + ")";
         }
     }
 

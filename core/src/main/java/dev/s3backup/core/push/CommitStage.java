@@ -113,15 +113,17 @@ final class CommitStage implements AutoCloseable {
 
     @Override
     public void close() {
+        // Release before the hook goes: a signal between the two would otherwise halt the JVM
+        // (no hook left to wait for) while the lease is being removed.
+        synchronized (this) {
+            release();
+        }
         if (hook != null) {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs (or ran): it and this close share release(), which runs once
             }
-        }
-        synchronized (this) {
-            release();
         }
     }
 

@@ -193,6 +193,35 @@ class CommitStageTest {
         assertThat(stage.leftBehind()).isNull();
     }
 
+    /** The model test's seed 2028, sequence 50 (S3Proxy): the interrupt came while the lease was being removed. */
+    @Test
+    void anInterruptDuringTheLeasesRemovalIsRetriedWithoutTheFlag() {
+        java.util.concurrent.atomic.AtomicInteger deletes = new java.util.concurrent.atomic.AtomicInteger();
+        DelegatingStore interruptedOnce = new DelegatingStore(store) {
+            @Override
+            public dev.s3backup.core.store.DeleteResult delete(java.util.Collection<String> keys) {
+                if (deletes.incrementAndGet() == 1) {
+                    Thread.currentThread().interrupt(); // what the SDK sees: an interrupt mid-request
+                }
+                if (Thread.interrupted()) {
+                    throw new dev.s3backup.core.store.StoreException(dev.s3backup.core.store.StoreException.Kind.IO,
+                            "Cannot delete: Thread was interrupted");
+                }
+                return delegate.delete(keys);
+            }
+        };
+        CommitStage stage = CommitStage.open(Repository.open(interruptedOnce), PushGuard.leases(),
+                ResumeJournal.disabled(), null);
+        try {
+            stage.close();
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(leases()).isEmpty();
+        assertThat(deletes).hasValue(2);
+    }
+
     private static CommitStage stageOf(Push push) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
