@@ -53,21 +53,21 @@ public final class GcProtocol {
     private static final String INTENT_MAGIC = "s3backup-gc-intent-v1";
     private static final String DONE_SUFFIX = "-done";
 
-    /**
-     * The marker gc writes once every delete request sent under {@code intentKey} has been
-     * answered: from then on that intent deletes nothing more, so a chunk present afterwards stays.
-     */
     /** A push's pending manifest: under its lease's id, so gc knows whose it is. */
     static String pendingKey(String pushId, String backupId) {
         return PENDING + pushId + "/" + backupId;
     }
 
-    /** The lease id of a pending manifest's push; null for {@code pending/ID} (written before 0.x kept the id). */
+    /** The lease id of a pending manifest's push; null for {@code pending/ID}, written by versions that did not keep it. */
     static String pushOfPending(String key) {
         int slash = key.indexOf('/', PENDING.length());
         return slash < 0 ? null : key.substring(PENDING.length(), slash);
     }
 
+    /**
+     * The marker gc writes once every delete request sent under {@code intentKey} has been
+     * answered: from then on that intent deletes nothing more, so a chunk present afterwards stays.
+     */
     static String deletesDoneKey(String intentKey) {
         return RUNS + intentKey.substring(INTENTS.length()) + DONE_SUFFIX;
     }
