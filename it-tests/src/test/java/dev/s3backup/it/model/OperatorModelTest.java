@@ -27,14 +27,19 @@ import org.junit.jupiter.api.io.TempDir;
  * the others on file://, without the known open bugs ({@link Operations#KNOWN_OPEN}). The long run:
  * {@code -Ds3backup.model=long} ({@code -Ds3backup.model.sequences=N}, default 200;
  * {@code -Ds3backup.model.steps=M}, default 30). {@code -Ds3backup.model.seed=S} sets the base
- * seed (default: a new one each run, printed); {@code -Ds3backup.model.sequence=I} runs only
+ * seed (default: fixed for the short run, a new one for the long run; printed); {@code -Ds3backup.model.sequence=I} runs only
  * sequence I of that seed. A failure prints the seed, the sequence and the trace of its steps.
  */
 class OperatorModelTest {
     private static final boolean LONG = "long".equals(System.getProperty("s3backup.model"));
     private static final int SEQUENCES = Integer.getInteger("s3backup.model.sequences", LONG ? 200 : 6);
     private static final int STEPS = Integer.getInteger("s3backup.model.steps", LONG ? 30 : 24);
-    private static final long SEED = Long.getLong("s3backup.model.seed", new SplittableRandom().nextLong());
+    /**
+     * The short run of every build uses a fixed seed, so a build's outcome depends on the code
+     * only; the long run explores a new seed each time (and prints it).
+     */
+    private static final long SEED = Long.getLong("s3backup.model.seed",
+            "long".equals(System.getProperty("s3backup.model")) ? new SplittableRandom().nextLong() : 20_261_206L);
     private static final Integer ONLY = Integer.getInteger("s3backup.model.sequence");
 
     @TempDir
