@@ -48,8 +48,8 @@ class DoctorMatrixTest {
     }
 
     @Test
-    void cephRgwDoesNotVerifyChecksums() {
-        check(S3TestServers::cephRgw, "ceph", false, "not enabled", "available (");
+    void cephRgwRefusesAWrongBodyThroughTheSignedPayloadHash() {
+        check(S3TestServers::cephRgw, "ceph", true, "not enabled", "available (");
     }
 
     private void check(Supplier<S3TestServers.Server> start, String label, boolean verifiesChecksums, String objectLock,

@@ -116,8 +116,9 @@ final class S3ObjectStore implements ObjectStore {
                 .ifNoneMatch("*")
                 .contentLength(payload.length());
         byte[] sha256 = payload.sha256();
-        if (sha256 == null && payload.retention() != null) {
-            // S3 refuses a PUT with Object Lock headers that carries no checksum of the body.
+        if (sha256 == null && (payload.retention() != null || payload.length() == 0)) {
+            // S3 refuses a PUT with Object Lock headers that carries no checksum of the body. An empty
+            // body's costs nothing, and with it the PUT is not aws-chunked, which Ceph RGW refuses when empty.
             sha256 = sha256Of(payload, fullKey);
         }
         if (payload.retention() != null) {

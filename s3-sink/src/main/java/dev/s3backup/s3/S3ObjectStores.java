@@ -218,6 +218,8 @@ public final class S3ObjectStores {
                     .region(Region.of(region))
                     .credentialsProvider(new LabelledCredentials(credentials, source))
                     .forcePathStyle(options.pathStyle())
+                    // Over plain HTTP, a PUT whose SHA-256 is known is signed with it rather than hashed again.
+                    .putAuthScheme(KnownPayloadSigner.authScheme())
                     .requestChecksumCalculation(policy == S3Options.ChecksumPolicy.WHEN_REQUIRED
                             ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED)
                     .responseChecksumValidation(policy == S3Options.ChecksumPolicy.WHEN_REQUIRED

@@ -9,6 +9,7 @@ import dev.s3backup.s3.testing.S3TestServers;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -56,6 +57,16 @@ class S3RequestShapeTest {
                 assertThat(headers.get("x-amz-checksum-sha256")).as(policy.name())
                         .containsExactly(Base64.getEncoder().encodeToString(sha));
                 assertThat(headers.get("If-None-Match")).containsExactly("*");
+                // Over plain HTTP the known SHA-256 is the signed payload hash: no aws-chunked body, no second hash.
+                assertThat(headers.get("x-amz-content-sha256")).as(policy.name())
+                        .containsExactly(HexFormat.of().formatHex(sha));
+                assertThat(headers.get("Content-Length")).as(policy.name())
+                        .containsExactly(String.valueOf(body.length));
+                assertThat(headers.keySet()).as(policy.name())
+                        .noneMatch(h -> h.equalsIgnoreCase("Content-Encoding"))
+                        .noneMatch(h -> h.equalsIgnoreCase("x-amz-decoded-content-length"));
+                assertThat(headers.get("Authorization").get(0)).as(policy.name())
+                        .contains("x-amz-checksum-sha256", "x-amz-content-sha256", "if-none-match");
                 assertThat(headers.keySet()).as(policy.name())
                         .noneMatch(h -> h.equalsIgnoreCase("x-amz-trailer"))
                         .noneMatch(h -> h.equalsIgnoreCase("x-amz-checksum-crc32"))
@@ -72,6 +83,9 @@ class S3RequestShapeTest {
             assertThat(recorder.last("PUT").headers().keySet())
                     .noneMatch(h -> h.toLowerCase().startsWith("x-amz-checksum-"))
                     .noneMatch(h -> h.equalsIgnoreCase("x-amz-trailer"));
+            // No hash known: the SDK signs the body itself (aws-chunked over plain HTTP).
+            assertThat(recorder.last("PUT").headers().get("x-amz-content-sha256"))
+                    .containsExactly("STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
 
             store.delete(List.of("plain/x"));
             assertThat(recorder.last("POST").headers().keySet()).anyMatch(h -> h.equalsIgnoreCase("Content-MD5"));

@@ -150,7 +150,8 @@ public final class S3TestServers {
      * Ceph's RADOS Gateway (Debian's ceph-mon, ceph-osd, radosgw and ceph-common; .ci/run installs
      * them), started on first call by {@code scripts/ceph-rgw.sh}: a one-node cluster with a
      * memstore OSD on loopback, a production S3 implementation. Checks credentials; does not verify
-     * {@code x-amz-checksum-sha256} (only Content-MD5 and the signed payload hash). Where the
+     * {@code x-amz-checksum-sha256}, only Content-MD5 and the signed payload hash (which s3backup sets to
+     * the same SHA-256). Where the
      * packages are not installed, the calling test is skipped with a NOTICE.
      */
     public static Server cephRgw() {
@@ -289,7 +290,9 @@ public final class S3TestServers {
         URI endpoint = URI.create("http://127.0.0.1:" + port);
         System.err.printf("Ceph RGW ready at %s after %d ms (log %s)%n", endpoint,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), log);
-        return new Server("Ceph RGW", endpoint, access, secret, REGION, false, true, log);
+        // RGW does not verify x-amz-checksum-sha256, but it does verify the signed payload hash, which
+        // s3backup sets to the same SHA-256 over plain HTTP (KnownPayloadSigner): a wrong body is refused.
+        return new Server("Ceph RGW", endpoint, access, secret, REGION, true, true, log);
     }
 
     private static void stopCeph(Path script, Path dir, Path work) {
