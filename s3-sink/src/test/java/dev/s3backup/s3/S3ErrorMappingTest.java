@@ -86,6 +86,29 @@ class S3ErrorMappingTest {
         }
     }
 
+    /**
+     * Keys in the environment are used directly (issue #13: the SDK's default chain costs start-up
+     * time), and a refusal still says where they came from.
+     */
+    @Test
+    void credentialsFromTheEnvironmentAreUsedAndNamedWhenRefused() {
+        S3TestServers.Server server = S3TestServers.s3Proxy();
+        server.createBucket("errors");
+        S3Options options = S3Options.builder().bucket("errors").endpoint(server.endpoint()).region(server.region())
+                .pathStyle(true).maxAttempts(1).build();
+
+        try (ObjectStore store = S3ObjectStores.open(options, java.util.Map.of("AWS_ACCESS_KEY_ID", server.accessKey(),
+                "AWS_SECRET_ACCESS_KEY", server.secretKey()), List.of())) {
+            assertThat(store.head("nothing")).isEmpty();
+        }
+        String wrongSecret = "wrong-secret-" + UUID.randomUUID();
+        assertThatThrownBy(() -> S3ObjectStores.open(options, java.util.Map.of("AWS_ACCESS_KEY_ID", server.accessKey(),
+                "AWS_SECRET_ACCESS_KEY", wrongSecret), List.of()))
+                .isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.ACCESS_DENIED))
+                .message().doesNotContain(wrongSecret);
+    }
+
     @Test
     void unknownAccessKeyIsAccessDenied() {
         S3TestServers.Server server = S3TestServers.s3Proxy();
