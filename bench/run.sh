@@ -4,10 +4,11 @@
 #   bench/run.sh                      # 256 x 4 MiB SSTs (1 GiB), 10 % churn: ~3-4 minutes
 #   bench/run.sh --size-mib 256 --files 64   # quick run (~2 minutes)
 #   bench/run.sh --repeat 3           # three rounds; the tables show medians
+#   bench/run.sh --server rgw         # against Ceph RGW (scripts/ceph-rgw.sh) instead of S3Mock
 #   bench/run.sh --help
 #
-# Peers: rclone copy, aws s3 sync, restic (all against Adobe S3Mock on loopback, one bucket
-# each) and rsync --link-dest to a local directory (the HyperDex manual's method). Scenarios:
+# Peers: rclone copy, aws s3 sync, restic (all against Adobe S3Mock or Ceph RGW on loopback, one
+# bucket each) and rsync --link-dest to a local directory (the HyperDex manual's method). Scenarios:
 # first push, unchanged push, churn push (a compaction replaced CHURN % of the SSTs), restore of
 # snapshot 2 into an empty directory. Each step runs under /usr/bin/time -v; bytes and requests
 # are counted on the server side (S3Mock's store and its access log), the same way for every tool.
@@ -32,6 +33,9 @@ MIRROR_DELETE=0
 INSTALL=1
 BUILD=0
 RESULTS_DIR="$BENCH_DIR/results"
+SERVER=s3mock
+SERVER_VERSION=""
+CALIBRATION=""
 S3MOCK_VERSION=5.2.0
 S3MOCK_JAR=${S3MOCK_JAR:-}
 S3BACKUP_JAR=${S3BACKUP_JAR:-"$REPO_DIR/cli/target/s3backup.jar"}
@@ -52,6 +56,10 @@ Usage: bench/run.sh [options]
                       url-connection, crt), each with its own jar copy, bucket and cache
   --workdir DIR       parent of the run's temporary directory (default \$TMPDIR or /tmp)
   --results DIR       where <date>.md and <date>.jsonl go (default bench/results)
+  --server NAME       s3mock (Adobe S3Mock, default) or rgw (Ceph RGW 16.2 on a memstore OSD,
+                      scripts/ceph-rgw.sh; needs ceph-mon ceph-osd radosgw ceph-common). Over
+                      RGW, requests and bytes sent are not counted (no access log); bytes stored
+                      are summed from a listing
   --s3mock-jar PATH   S3Mock exec jar (default: ~/.m2, fetched with mvn dependency:get if absent)
   --s3backup-jar PATH s3backup CLI jar (default: cli/target/s3backup.jar)
   --build             build s3backup first (mvn -q -DskipTests package in the repository)
@@ -78,6 +86,8 @@ while [[ $# -gt 0 ]]; do
     --workdir) WORK_PARENT=$2; shift 2 ;;
     --results) RESULTS_DIR=$2; shift 2 ;;
     --s3mock-jar) S3MOCK_JAR=$2; shift 2 ;;
+    --server) SERVER=$2; shift 2
+              [[ $SERVER == s3mock || $SERVER == rgw ]] || { echo "bench: --server must be s3mock or rgw" >&2; exit 2; } ;;
     --s3backup-jar) S3BACKUP_JAR=$2; shift 2 ;;
     --build) BUILD=1; shift ;;
     --no-install) INSTALL=0; shift ;;
@@ -97,7 +107,12 @@ S3MOCK_PID=""
 declare -A SKIPPED=()     # tool -> reason
 declare -A VERSIONS=()    # tool -> version line
 
-stop_s3mock() {
+stop_server() {
+  if [[ $SERVER == rgw ]]; then
+    if [[ -n ${CEPH_DIR:-} && -d $CEPH_DIR ]]; then bash "$REPO_DIR/scripts/ceph-rgw.sh" stop "$CEPH_DIR" || true; fi
+    CEPH_DIR=""
+    return
+  fi
   if [[ -n $S3MOCK_PID ]] && kill -0 "$S3MOCK_PID" 2>/dev/null; then
     kill "$S3MOCK_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$S3MOCK_PID" 2>/dev/null || break; sleep 0.1; done
@@ -109,7 +124,7 @@ stop_s3mock() {
 
 cleanup() {
   local rc=$?
-  stop_s3mock
+  stop_server
   if [[ -n $WORK && -d $WORK ]]; then
     if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
   fi
@@ -231,6 +246,39 @@ start_s3mock() {
   die "S3Mock did not answer on $S3_ENDPOINT within 60 s"
 }
 
+# Ceph RGW: a one-node cluster on a memstore OSD (in memory). Every S3 tool's bucket holds ~1.1 GiB
+# at the end of a round, so the OSD gets room for all of them. No access log: requests are not counted.
+start_rgw() {
+  local tools=0 t
+  for t in "${RUN_TOOLS[@]}"; do [[ $t == rsync ]] || tools=$((tools + 1)); done
+  S3_PORT=$(python3 "$LIB/benchlib.py" free-port)
+  CEPH_DIR="$WORK/ceph"
+  STORE=""
+  ACCESS_LOG="$WORK/logs/access.log"   # stays empty
+  mkdir -p "$WORK/logs"
+  : >"$ACCESS_LOG"
+  export CEPH_MEMSTORE_BYTES=$(( (tools + 1) * (SIZE_MIB * 13 / 10 + 256) * 1048576 ))
+  log "starting Ceph RGW on port $S3_PORT (memstore $((CEPH_MEMSTORE_BYTES / 1048576)) MiB)"
+  bash "$REPO_DIR/scripts/ceph-rgw.sh" start "$CEPH_DIR" "$S3_PORT" bench bench-secret >"$WORK/logs/ceph.log" 2>&1 \
+    || { tail -20 "$WORK/logs/ceph.log" >&2; die "Ceph RGW did not start"; }
+  S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+  SERVER_VERSION="Ceph RGW $(radosgw --version 2>/dev/null | awk '{print $3; exit}')"
+}
+
+start_server() {
+  if [[ $SERVER == rgw ]]; then start_rgw; else start_s3mock; SERVER_VERSION="Adobe S3Mock $S3MOCK_VERSION"; fi
+}
+
+# The issue #13 CPU target is relative to one SHA-256 pass plus one read of snapshot 1's bytes on
+# this machine: time that (openssl uses the CPU's SHA instructions, as the JVM's intrinsic does).
+calibrate() {
+  local out
+  have openssl || return 0
+  out=$(cd "$SRC" && { /usr/bin/time -f '%U %S' openssl dgst -sha256 node1/*.sst >/dev/null; } 2>&1 | tail -1) || return 0
+  CALIBRATION=$(awk '{printf "%.2f", $1 + $2}' <<<"$out")
+  log "calibration: one read and SHA-256 pass over snapshot 1's SSTs (openssl) = $CALIBRATION CPU-s"
+}
+
 # ---- environment shared by the S3 tools ------------------------------------------------------
 setup_env() {
   # S3Mock speaks plain HTTP, so a CA bundle is useless; rclone refuses to start with
@@ -349,6 +397,11 @@ restore_cmd() {  # restore_cmd TOOL DIR: sets CMD, and RESTORED = where snapshot
 
 stored_bytes() {  # bytes the tool's target holds: its S3Mock bucket, or the rsync directory
   local d
+  if [[ $1 != rsync && $SERVER == rgw ]]; then
+    aws --endpoint-url "$S3_ENDPOINT" s3api list-objects-v2 --bucket "$(bucket_of "$1")" \
+      --query 'sum(Contents[].Size)' --output text 2>/dev/null | sed 's/None/0/' || echo 0
+    return
+  fi
   if [[ $1 == rsync ]]; then d=$(rsync_dest); else d="$STORE/$(bucket_of "$1")"; fi
   if [[ -d $d ]]; then du -sb "$d" | cut -f1; else echo 0; fi
 }
@@ -357,7 +410,7 @@ stored_bytes() {  # bytes the tool's target holds: its S3Mock bucket, or the rsy
 run_step() {  # run_step TOOL SCENARIO [EXPECTED_DIR]; runs "${CMD[@]}" in $SRC
   local tool=$1 scenario=$2 expected=${3:-}
   local base="$WORK/logs/r$ROUND-$tool-$scenario" before after offset rc=0 verify="" remote=(--remote) t0 sync_s
-  if [[ $tool == rsync ]]; then remote=(); fi
+  if [[ $tool == rsync || $SERVER == rgw ]]; then remote=(); fi
   before=$(stored_bytes "$tool")
   offset=$(stat -c %s "$ACCESS_LOG")
   sync   # nothing dirty from earlier steps competes with this one or lands in its sync time
@@ -441,7 +494,7 @@ write_meta() {  # the facts report.py needs beside the JSON lines
   local t
   for t in "${!VERSIONS[@]}"; do printf '%s\t%s\n' "$t" "${VERSIONS[$t]}"; done >"$WORK/versions.tsv"
   for t in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$t" "${SKIPPED[$t]}"; done >"$WORK/skipped.tsv"
-  DATE=$DATE REPEAT=$REPEAT SIZE_MIB=$SIZE_MIB FILES=$FILES CHURN=$CHURN S3MOCK_VERSION=$S3MOCK_VERSION TOOLS=$TOOLS \
+  SERVER_VERSION=$SERVER_VERSION CALIBRATION=$CALIBRATION DATE=$DATE REPEAT=$REPEAT SIZE_MIB=$SIZE_MIB FILES=$FILES CHURN=$CHURN S3MOCK_VERSION=$S3MOCK_VERSION TOOLS=$TOOLS \
   COMMAND=$COMMAND MACHINE=$(machine_summary) GEN=$1 python3 - "$WORK/versions.tsv" "$WORK/skipped.tsv" >"$META" <<'EOF'
 import json, os, sys
 def tsv(path):
@@ -453,20 +506,22 @@ versions = tsv(sys.argv[1])
 print(json.dumps({
     "date": e["DATE"], "size_mib": int(e["SIZE_MIB"]), "files": int(e["FILES"]), "churn": float(e["CHURN"]), "repeat": int(e["REPEAT"]), "cpus": os.cpu_count(),
     "churned_files": gen["churned_files"], "churned_bytes": gen["churned_bytes"],
-    "s3mock_version": e["S3MOCK_VERSION"], "machine": e["MACHINE"], "command": e["COMMAND"], "tools": order,
+    "s3mock_version": e["S3MOCK_VERSION"], "server": e["SERVER_VERSION"],
+    "calibration_cpu_s": float(e["CALIBRATION"]) if e["CALIBRATION"] else None, "machine": e["MACHINE"], "command": e["COMMAND"], "tools": order,
     "versions": {t: versions[t] for t in order if t in versions}, "skipped": tsv(sys.argv[2])}))
 EOF
 }
 
 main() {
   COMMAND="bench/run.sh --size-mib $SIZE_MIB --files $FILES --churn $CHURN"
+  if [[ $SERVER != s3mock ]]; then COMMAND+=" --server $SERVER"; fi
   if [[ $REPEAT != 1 ]]; then COMMAND+=" --repeat $REPEAT"; fi
   if [[ $TOOLS != "s3backup rclone aws restic rsync" ]]; then COMMAND+=" --tools \"$TOOLS\""; fi
   if [[ $MIRROR_DELETE == 1 ]]; then COMMAND+=" --mirror-delete"; fi
   DATE=$(date -u +%Y-%m-%dT%H%M%SZ)
   check_prerequisites
   check_tools
-  find_s3mock_jar
+  if [[ $SERVER == s3mock ]]; then find_s3mock_jar; fi
 
   mkdir -p "$WORK_PARENT" "$RESULTS_DIR"
   WORK=$(mktemp -d "$WORK_PARENT/s3backup-bench.XXXXXX")
@@ -497,14 +552,15 @@ main() {
         --churn "$CHURN" --seed "$SEED")
   mv "$WORK/data/snap1" "$SRC"
 
-  start_s3mock
+  start_server
   setup_env
   warm_up_s3mock
+  calibrate
 
   for tool in "${RUN_TOOLS[@]}"; do VERSIONS[$tool]=$(tool_version "$tool"); done
   for ROUND in $(seq "$REPEAT"); do run_round; done
 
-  stop_s3mock
+  stop_server
   write_meta "$gen"
   local md="$RESULTS_DIR/$DATE.md"
   python3 "$LIB/benchlib.py" report --jsonl "$JSONL" --meta "$META" | tee "$md"

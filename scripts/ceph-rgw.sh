@@ -6,6 +6,7 @@
 #   scripts/ceph-rgw.sh stop DIR                               # kills what start started (by pid) and removes DIR
 #   scripts/ceph-rgw.sh user DIR UID ACCESS_KEY SECRET_KEY     # one more user (for bucket-policy tests)
 #
+# CEPH_MEMSTORE_BYTES sizes the in-memory OSD (default 2 GiB; the benchmark asks for more).
 # Needs Debian's ceph-mon ceph-osd radosgw ceph-common (Ceph 16.2 on Debian 12). Takes ~15 s;
 # idles at ~140 MB. Facts this relies on are in docs/TESTING.md ("Ceph RGW").
 set -euo pipefail
@@ -73,7 +74,7 @@ mon warn on pool no redundancy = false
 mon max pg per osd = 1000
 osd crush chooseleaf type = 0
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = ${CEPH_MEMSTORE_BYTES:-2147483648}
 run dir = $dir/run
 admin socket = $dir/run/\$name.asok
 log file = $dir/log/\$name.log

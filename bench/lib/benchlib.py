@@ -212,11 +212,21 @@ def report(a):
     out.append("# s3backup benchmark, %s" % meta["date"])
     out.append("")
     out.append("Data: snapshot 1 = %d SST files, %d MiB of random data, plus small files and `coordinator.bin`; "
-               "snapshot 2 replaces %d of the SSTs (%g %% churn, %d MiB new). S3 server: Adobe S3Mock %s on "
+               "snapshot 2 replaces %d of the SSTs (%g %% churn, %d MiB new). S3 server: %s on "
                "loopback (plain HTTP), one bucket per tool. Machine: %s."
                % (meta["files"], meta["size_mib"], meta["churned_files"], meta["churn"],
-                  meta["churned_bytes"] // MIB, meta["s3mock_version"], meta["machine"]))
+                  meta["churned_bytes"] // MIB, meta.get("server") or ("Adobe S3Mock " + meta["s3mock_version"]),
+                  meta["machine"]))
     out.append("")
+    if meta.get("calibration_cpu_s"):
+        out.append("Calibration: one read and SHA-256 pass over snapshot 1's SSTs (`openssl dgst -sha256`) took "
+                   "%.2f CPU-s; the issue #13 target for a first push is at most 1.3 × that (%.2f CPU-s)."
+                   % (meta["calibration_cpu_s"], 1.3 * meta["calibration_cpu_s"]))
+        out.append("")
+    if "Ceph" in (meta.get("server") or ""):
+        out.append("Over Ceph RGW there is no access log: *sent*, *received* and *requests* read n/a, and "
+                   "*stored Δ* is the growth of the sum of the bucket's object sizes (from a listing).")
+        out.append("")
     out.append("Command: `%s`" % meta["command"])
     out.append("")
     loads = [r["loadavg_1m"] for r in records if "loadavg_1m" in r]
