@@ -283,13 +283,14 @@ def report(a):
             wall = fmt(r["wall"], 2)
             if r["rounds"] > 1 and r["wall"] is not None:
                 wall += " (%.2f–%.2f)" % (r["wall_min"], r["wall_max"])
+            uncounted = "n/a (local)" if tool == "rsync" else "n/a"
             ratio = "n/a"
             if ours_ok and ok and r["total"]:
                 ratio = "%.2f" % (ours["total"] / r["total"])
             out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 tool, wall, fmt(r["cpu"], 1), fmt(r["sync"], 2), fmt(r["rss"], 0), fmt(r["stored"], 1),
-                fmt(r["sent"], 1) if r["remote"] else "n/a (local)",
-                fmt(r["received"], 1) if r["remote"] else "n/a (local)",
+                fmt(r["sent"], 1) if r["remote"] else uncounted,
+                fmt(r["received"], 1) if r["remote"] else uncounted,
                 ("%g" % r["requests"]) if r["remote"] else "n/a",
                 ratio if ok else "n/a", "; ".join(notes)))
         out.append("")
