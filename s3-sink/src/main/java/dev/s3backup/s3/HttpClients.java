@@ -1,8 +1,16 @@
 package dev.s3backup.s3;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.http.HttpHost;
+import org.apache.http.conn.socket.LayeredConnectionSocketFactory;
+import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
+import org.apache.http.protocol.HttpContext;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.crt.AwsCrtHttpClient;
@@ -40,14 +48,23 @@ final class HttpClients {
     }
 
     /**
+     * @param endpoint the configured endpoint, or null for AWS: over a plain-HTTP endpoint the Apache
+     *     client sets TLS up only if an https connection is ever made ({@link LazyTlsSocketFactory})
      * @throws IllegalArgumentException when the client is not in this build: the released jar
      *     has Apache only, {@code mvn -Phttp-clients package} adds the others for the benchmark
      */
-    static SdkHttpClient.Builder<?> builder(Kind kind, int maxConnections, Duration socketTimeout) {
+    static SdkHttpClient.Builder<?> builder(Kind kind, int maxConnections, Duration socketTimeout, URI endpoint) {
         try {
             return switch (kind) {
                 // A server that stops sending fails the attempt after socketTimeout instead of hanging it.
-                case APACHE -> ApacheHttpClient.builder().maxConnections(maxConnections).socketTimeout(socketTimeout);
+                case APACHE -> {
+                    ApacheHttpClient.Builder apache = ApacheHttpClient.builder().maxConnections(maxConnections)
+                            .socketTimeout(socketTimeout);
+                    if (endpoint != null && "http".equalsIgnoreCase(endpoint.getScheme())) {
+                        apache.socketFactory(new LazyTlsSocketFactory());
+                    }
+                    yield apache;
+                }
                 // HttpURLConnection keeps its own keep-alive cache (http.maxConnections, 5 per host).
                 case URL_CONNECTION -> UrlConnectionHttpClient.builder().socketTimeout(socketTimeout);
                 case CRT -> AwsCrtHttpClient.builder().maxConcurrency(maxConnections);
@@ -56,6 +73,49 @@ final class HttpClients {
             throw new IllegalArgumentException(ENV + "=" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-')
                     + ": this build of s3backup has no such HTTP client (only the benchmark build,"
                     + " mvn -Phttp-clients package, has it); unset " + ENV + " to use the default", e);
+        }
+    }
+
+    /**
+     * The https socket factory of a client whose endpoint is plain HTTP: the SDK's default builds an
+     * SSL context and parses the JDK's CA certificates when the client is built, a measured share of
+     * every S3 command's start-up (issue #13), for connections such a client never makes. Built on
+     * first use here, with Apache's defaults (system trust store, hostname verification).
+     */
+    static final class LazyTlsSocketFactory implements LayeredConnectionSocketFactory {
+        private volatile LayeredConnectionSocketFactory tls;
+
+        boolean initialized() {
+            return tls != null;
+        }
+
+        private LayeredConnectionSocketFactory tls() {
+            LayeredConnectionSocketFactory factory = tls;
+            if (factory == null) {
+                synchronized (this) {
+                    if (tls == null) {
+                        tls = SSLConnectionSocketFactory.getSocketFactory();
+                    }
+                    factory = tls;
+                }
+            }
+            return factory;
+        }
+
+        @Override
+        public Socket createSocket(HttpContext context) throws IOException {
+            return tls().createSocket(context);
+        }
+
+        @Override
+        public Socket connectSocket(int connectTimeout, Socket socket, HttpHost host, InetSocketAddress remoteAddress,
+                                    InetSocketAddress localAddress, HttpContext context) throws IOException {
+            return tls().connectSocket(connectTimeout, socket, host, remoteAddress, localAddress, context);
+        }
+
+        @Override
+        public Socket createLayeredSocket(Socket socket, String target, int port, HttpContext context) throws IOException {
+            return tls().createLayeredSocket(socket, target, port, context);
         }
     }
 }

@@ -220,7 +220,7 @@ public final class S3ObjectStores {
             RetryCounter retries = new RetryCounter();
             S3ClientBuilder builder = S3Client.builder()
                     .httpClientBuilder(HttpClients.builder(HttpClients.fromEnvironment(env), options.maxConnections(),
-                            options.socketTimeout()))
+                            options.socketTimeout(), endpoint))
                     .region(Region.of(region))
                     .credentialsProvider(new LabelledCredentials(credentials, source))
                     .forcePathStyle(options.pathStyle())
