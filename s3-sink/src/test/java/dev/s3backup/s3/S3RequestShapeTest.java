@@ -92,6 +92,25 @@ class S3RequestShapeTest {
         }
     }
 
+    /**
+     * Restore re-hashes every chunk and a manifest carries its own SHA-256: under WHEN_REQUIRED (the
+     * default with an endpoint) a GET asks for no checksum, so the SDK hashes no downloaded byte.
+     */
+    @Test
+    void getsUnderWhenRequiredAskForNoChecksumValidation() throws Exception {
+        Recorder recorder = new Recorder();
+        try (ObjectStore store = open(S3TestServers.s3Mock(), S3Options.ChecksumPolicy.WHEN_REQUIRED, recorder)) {
+            byte[] body = "a chunk".getBytes(StandardCharsets.UTF_8);
+            String key = "chunks/" + UUID.randomUUID();
+            store.putIfAbsent(key, Payload.of(body, 0, body.length, MessageDigest.getInstance("SHA-256").digest(body)));
+            try (var in = store.get(key)) {
+                assertThat(in.readAllBytes()).isEqualTo(body);
+            }
+            assertThat(recorder.last("GET").headers().keySet())
+                    .noneMatch(h -> h.equalsIgnoreCase("x-amz-checksum-mode"));
+        }
+    }
+
     @Test
     void storageClassAndEncryptionAreSentOnPuts() {
         Recorder recorder = new Recorder();
