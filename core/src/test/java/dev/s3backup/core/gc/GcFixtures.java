@@ -27,19 +27,19 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** Chunks and manifests written directly, for gc and forget tests. */
-final class GcFixtures {
+public final class GcFixtures {
     private GcFixtures() {
     }
 
     /** A clock tests move by hand. */
-    static final class MutableClock extends Clock {
+    public static final class MutableClock extends Clock {
         private volatile Instant now;
 
-        MutableClock(Instant start) {
+        public MutableClock(Instant start) {
             this.now = start;
         }
 
-        void advance(Duration d) {
+        public void advance(Duration d) {
             now = now.plus(d);
         }
 

@@ -1,5 +1,6 @@
 package dev.s3backup.core.snapshot;
 
+import dev.s3backup.core.gc.GcFixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3backup.core.gc.GarbageCollector;
@@ -33,7 +34,7 @@ class BackupSetForgetTest {
 
     @TempDir
     Path tmp;
-    private final MovableClock clock = new MovableClock(Instant.parse("2026-03-01T00:00:00Z"));
+    private final GcFixtures.MutableClock clock = new GcFixtures.MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
     private final InMemoryObjectStore store = new InMemoryObjectStore(clock);
     private Repository repo;
 
@@ -153,32 +154,5 @@ class BackupSetForgetTest {
         BackupSet.Status done = BackupSet.tryComplete(repo, "s1", tmp);
         assertThat(done.state()).isEqualTo(BackupSet.State.COMPLETE);
         assertThat(Fixtures.restore(store, done.backupId(), tmp.resolve("restored")).complete()).isTrue();
-    }
-
-    private static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
