@@ -204,20 +204,45 @@ public final class GarbageCollector {
         return false;
     }
 
+    /** Reads of a root that failed before gc calls it unreadable (see {@link #readRoot}). */
+    private static final int ROOT_READS = 3;
+    private static final long ROOT_RETRY_MILLIS = 250;
+
+    /**
+     * Adds a root's chunks. A root that cannot be read is read again twice, a little later: a
+     * store that writes objects in place (S3Proxy's filesystem backend, some NAS servers) can list
+     * a pending manifest before its bytes are there. Still unreadable, it stops the sweep.
+     */
     private void readRoot(String key, String what) {
         seenRoots.add(key);
-        try (ManifestReader reader = ManifestCodec.newReader(store.get(key))) {
-            GcProtocol.addChunks(reader, referenced);
-            roots++;
-        } catch (ManifestFormatException e) {
-            unreadable.put(key, what + ": " + e.getMessage());
-        } catch (IOException | UncheckedIOException e) {
-            unreadable.put(key, what + ": " + e.getMessage());
-        } catch (StoreException e) {
-            if (e.kind() != StoreException.Kind.NOT_FOUND) {
-                unreadable.put(key, what + ": " + e.getMessage());
+        String problem = null;
+        for (int attempt = 0; attempt < ROOT_READS; attempt++) {
+            if (attempt > 0 && !pause(ROOT_RETRY_MILLIS * attempt)) {
+                break;
             }
-            // NOT_FOUND: forgotten (or committed and cleaned up) since the listing
+            try (ManifestReader reader = ManifestCodec.newReader(store.get(key))) {
+                GcProtocol.addChunks(reader, referenced);
+                roots++;
+                return;
+            } catch (ManifestFormatException | IOException | UncheckedIOException e) {
+                problem = e.getMessage();
+            } catch (StoreException e) {
+                if (e.kind() == StoreException.Kind.NOT_FOUND) {
+                    return; // forgotten (or committed and cleaned up) since the listing
+                }
+                problem = e.getMessage();
+            }
+        }
+        unreadable.put(key, what + ": " + problem);
+    }
+
+    private static boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

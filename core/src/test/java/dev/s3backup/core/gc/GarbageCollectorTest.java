@@ -390,4 +390,31 @@ class GarbageCollectorTest {
         assertThat(r.foreign()).isEqualTo(2);
         assertThat(store.keys()).contains("chunks/README", "chunks/ab/cd");
     }
+
+    /** Seen on S3Proxy's filesystem backend: a pending manifest listed before its bytes were written. */
+    @Test
+    void aRootShownEmptyForAMomentIsReadAgainNotCalledUnreadable() {
+        Sha256 needed = putChunk(store, "needed");
+        String id = putManifest(store, "db", T, List.of(needed));
+        putChunk(store, "garbage");
+        clock.advance(Duration.ofDays(2));
+        java.util.concurrent.atomic.AtomicInteger emptyReads = new java.util.concurrent.atomic.AtomicInteger();
+        dev.s3backup.core.store.ObjectStore inPlace = new dev.s3backup.core.push.DelegatingStore(store) {
+            @Override
+            public java.io.InputStream get(String key) {
+                if (key.equals(RepositoryLayout.manifestKey(id)) && emptyReads.getAndIncrement() == 0) {
+                    return new java.io.ByteArrayInputStream(new byte[0]);
+                }
+                return delegate.get(key);
+            }
+        };
+        GcResult r = new GarbageCollector(repo(inPlace), new GcOptions(Duration.ofHours(1), false, 1000,
+                GcProtocol.Timing.defaults(), tmp), clock).run();
+
+        assertThat(r.unreadable()).isEmpty();
+        assertThat(r.complete()).isTrue();
+        assertThat(r.deleted()).isEqualTo(1);
+        assertThat(store.keys()).contains(RepositoryLayout.chunkKey(needed));
+        assertThat(emptyReads.get()).isGreaterThanOrEqualTo(2);
+    }
 }
