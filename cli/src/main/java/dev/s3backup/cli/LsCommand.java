@@ -1,5 +1,6 @@
 package dev.s3backup.cli;
 
+import dev.s3backup.core.BackupException;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.manifest.Entry;
 import dev.s3backup.manifest.EntryType;
@@ -66,7 +67,7 @@ final class LsCommand extends BaseCommand {
                 }
             }
             if (shown == 0 && prefix != null) {
-                throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.NOT_FOUND,
+                throw new BackupException(BackupException.Reason.NOT_FOUND,
                         "Cannot list " + path + ": backup " + id + " has no such node, file or directory");
             }
         }

@@ -3,6 +3,7 @@ package dev.s3backup.core.snapshot;
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.source.Source;
+import dev.s3backup.manifest.Node;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -98,7 +99,7 @@ public record HyperDexBackup(String name, List<Server> servers, Path coordinator
      * failure after it ran, removes what it left on this host and says so in the message.
      */
     public static HyperDexBackup take(Command command, String name, Path workDir, Predicate<String> isLocalAddress) {
-        if (!dev.s3backup.manifest.Node.isValidToken(name) || name.startsWith("-")) {
+        if (!Node.isValidToken(name) || name.startsWith("-")) {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot use HyperDex backup name '" + name
                     + "': use letters, digits, '.', '_' or '-'");
         }
@@ -152,7 +153,7 @@ public record HyperDexBackup(String name, List<Server> servers, Path coordinator
             String id = f[0];
             String ip = f.length == 3 ? f[1] : null;
             String path = f[f.length - 1];
-            if (f.length < 2 || f.length > 3 || !dev.s3backup.manifest.Node.isValidToken(id) || !path.startsWith("/")
+            if (f.length < 2 || f.length > 3 || !Node.isValidToken(id) || !path.startsWith("/")
                     || (ip != null && !HOST.matcher(ip).matches())) {
                 throw new BackupException(Reason.IO, what + " (expected 'SERVER_ID IP /PATH' per server)");
             }
