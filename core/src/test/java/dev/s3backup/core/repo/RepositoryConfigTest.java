@@ -36,11 +36,15 @@ class RepositoryConfigTest {
         ObjectLockSettings lock = new ObjectLockSettings(dev.s3backup.core.store.Retention.Mode.COMPLIANCE, 30, 7);
         RepositoryConfig locked = RepositoryConfig.create(1 << 20, lock);
 
-        assertThat(locked.formatVersion()).isEqualTo(2);
+        assertThat(locked.formatVersion()).isEqualTo(RepositoryConfig.CURRENT_FORMAT);
         assertThat(new String(locked.encode(), StandardCharsets.UTF_8)).contains("object-lock-mode=COMPLIANCE\n",
                 "object-lock-days=30\n", "object-lock-slack-days=7\n");
         assertThat(RepositoryConfig.decode(locked.encode(), "test")).isEqualTo(locked);
-        assertThat(RepositoryConfig.create(1 << 20).formatVersion()).as("readable by every older s3backup").isEqualTo(1);
+        RepositoryConfig oldLocked = locked.withFormatVersion(RepositoryConfig.OBJECT_LOCK_FORMAT);
+        assertThat(RepositoryConfig.decode(oldLocked.encode(), "test")).as("a repository of an older s3backup")
+                .isEqualTo(oldLocked);
+        assertThat(oldLocked.manifestVersion()).isEqualTo(1);
+        assertThat(locked.manifestVersion()).isEqualTo(2);
         String badMode = new String(locked.encode(), StandardCharsets.UTF_8).replace("COMPLIANCE", "FOREVER");
         assertThatThrownBy(() -> RepositoryConfig.decode(bytes(badMode), "test")).hasMessageContaining("GOVERNANCE or COMPLIANCE");
     }
@@ -48,14 +52,14 @@ class RepositoryConfigTest {
     @Test
     void aNewerFormatVersionIsRefusedAskingForAnUpgrade() {
         String text = new String(RepositoryConfig.create(1 << 20).encode(), StandardCharsets.UTF_8)
-                .replace("format-version=1", "format-version=3")
+                .replace("format-version=3", "format-version=4")
                 // a newer format may well use parameters this version does not know
                 .replace("chunker=fixed", "chunker=fastcdc");
 
         assertThatThrownBy(() -> RepositoryConfig.decode(bytes(text), "file:///r/"))
                 .isInstanceOfSatisfying(BackupException.class, e -> {
                     assertThat(e.reason()).isNotEqualTo(Reason.INTEGRITY);
-                    assertThat(e.getMessage()).contains("file:///r/").contains("format version 3")
+                    assertThat(e.getMessage()).contains("file:///r/").contains("format version 4").contains("(3)")
                             .contains("newer").contains("upgrade");
                 });
     }

@@ -31,7 +31,7 @@ class RepositoryTest {
 
         assertThat(opened).isEqualTo(created);
         assertThat(opened.chunkSize()).isEqualTo(RepositoryConfig.MIN_CHUNK_SIZE);
-        assertThat(opened.formatVersion()).isEqualTo(RepositoryConfig.PLAIN_FORMAT);
+        assertThat(opened.formatVersion()).isEqualTo(RepositoryConfig.CURRENT_FORMAT);
     }
 
     @Test
