@@ -33,7 +33,7 @@ final class BackupSetsCommand extends BaseCommand {
     @Override
     public Integer call() {
         Output output = output();
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             List<BackupSet.Status> sets = new ArrayList<>();
             for (BackupSet.Status s : BackupSet.list(repo)) {
                 if (complete && s.state() == BackupSet.State.INCOMPLETE && s.missing().isEmpty() && !s.expected().isEmpty()) {

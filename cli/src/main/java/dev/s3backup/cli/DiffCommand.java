@@ -49,7 +49,7 @@ final class DiffCommand extends BaseCommand {
     public Integer call() {
         Output output = output();
         PrintWriter out = output.out();
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             String a = repo.resolve(older);
             String b = repo.resolve(newer);
             if (json) {

@@ -110,7 +110,7 @@ final class DrillCommand extends BaseCommand {
         // Exactly one of the main thread and the shutdown hook reports: whichever claims it first.
         AtomicBoolean reported = new AtomicBoolean();
         CountDownLatch mainDone = new CountDownLatch(1);
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             Drill drill = new Drill(repo, options, Clock.systemUTC(), progress, line -> {
                 synchronized (err) {
                     err.println("  check | " + line);

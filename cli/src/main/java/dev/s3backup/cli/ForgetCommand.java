@@ -96,7 +96,7 @@ final class ForgetCommand extends BaseCommand {
         }
         Forget.Result result;
         String repoUrl;
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             repoUrl = repo.describe();
             Forget forget = new Forget(repo, policy, Clock.systemUTC());
             if (byId) {

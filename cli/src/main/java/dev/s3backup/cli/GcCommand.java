@@ -51,7 +51,7 @@ final class GcCommand extends BaseCommand {
         Output output = output();
         GcResult r;
         String repoUrl;
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             repoUrl = repo.describe();
             r = new GarbageCollector(repo, GcOptions.defaults().withGrace(grace).withDryRun(dryRun), Clock.systemUTC()).run();
         }

@@ -21,7 +21,11 @@ import picocli.CommandLine.Option;
             "Refuses a location that already holds one. The bucket of an s3:// repository must exist; a file:// "
                     + "directory is created. With --object-lock-days N, every backup is locked for N days (S3 "
                     + "Object Lock): the bucket must have been created with Object Lock enabled and no default "
-                    + "retention (see docs/RETENTION.md)."},
+                    + "retention (see docs/RETENTION.md).",
+            "",
+            "With --password-file, --password-command, --key-file or --kms-key-id the repository is encrypted on "
+                    + "this host (AES-256-GCM, content addresses keyed by the repository) and chunks are compressed; "
+                    + "see docs/SECURITY.md. Encryption is chosen here, for the repository's life."},
         footer = ExitCodes.HELP_FOOTER)
 final class InitCommand extends BaseCommand {
     @Mixin
@@ -46,6 +50,21 @@ final class InitCommand extends BaseCommand {
                     + "instead of by every push (default: the lock days, at most 30).")
     Integer slackDays;
 
+    @Option(names = "--encryption", paramLabel = "MODE",
+            description = "aes-256-gcm: encrypt every object before it leaves this host (docs/SECURITY.md), with a first "
+                    + "key slot from --password-file, --password-command, --key-file (created when missing), "
+                    + "--kms-key-id or a prompt; none: plain. Default: aes-256-gcm when one of those is given, else none.")
+    String encryption;
+
+    @Option(names = "--kms-key-id", paramLabel = "KEY",
+            description = "Wrap the master key of a new encrypted repository under this AWS KMS key (id, ARN or alias).")
+    String kmsKeyId;
+
+    @Option(names = "--compression", paramLabel = "MODE",
+            description = "zstd: compress chunks where a sample shrinks (default when encrypted); none: store chunks as "
+                    + "they are (default when plain, so 'sha256sum' checks a chunk).")
+    String compression;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -63,6 +82,8 @@ final class InitCommand extends BaseCommand {
                     "Cannot init: --chunk-size must be between 64KiB and 64MiB, not " + chunkSize);
         }
         ObjectLockSettings lock = objectLock();
+        String encryptionMode = encryptionMode();
+        String compressionMode = compressionMode(encryptionMode);
         ObjectStore store = StoreFactory.open(repoOptions, true);
         ServerChecks.Result checks;
         try {
@@ -78,9 +99,21 @@ final class InitCommand extends BaseCommand {
                     .getMessage() + "; no repository created ('s3backup doctor' shows every check; "
                     + "--accept-no-create-only creates it anyway)");
         }
-        RepositoryConfig wanted = RepositoryConfig.create((int) size, lock).withServer(new RepositoryConfig.ServerFacts(
-                probe.createOnly().holds(), probe.checksumsVerified().holds(), probe.probedAt()));
-        try (Repository repo = Repository.init(store, wanted)) {
+        RepositoryConfig wanted = RepositoryConfig.create((int) size, lock, encryptionMode, compressionMode)
+                .withServer(new RepositoryConfig.ServerFacts(probe.createOnly().holds(), probe.checksumsVerified().holds(),
+                        probe.probedAt()));
+        boolean newKeyFile = wanted.encrypted() && kmsKeyId == null && KeyFiles.createIfMissing(repoOptions.keyFile, output);
+        Repository created;
+        try {
+            created = Repository.init(store, wanted, KeyOptions.source(repoOptions, kmsKeyId, true));
+        } catch (RuntimeException e) {
+            store.close();
+            if (newKeyFile) {
+                KeyFiles.removeUnused(repoOptions.keyFile);
+            }
+            throw e;
+        }
+        try (Repository repo = created) {
             RepositoryConfig config = repo.config();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -88,6 +121,10 @@ final class InitCommand extends BaseCommand {
                 m.put("repositoryId", config.repositoryId());
                 m.put("formatVersion", config.formatVersion());
                 m.put("chunkSize", config.chunkSize());
+                m.put("encryption", config.encryption());
+                m.put("compression", config.compression());
+                repo.unlockedSlot().ifPresent(slot -> m.put("keySlot", Map.of("id", slot.id(), "kind",
+                        slot.kind().name().toLowerCase(java.util.Locale.ROOT))));
                 if (lock != null) {
                     m.put("objectLockMode", lock.mode().name());
                     m.put("objectLockDays", lock.days());
@@ -98,6 +135,14 @@ final class InitCommand extends BaseCommand {
             } else {
                 output.out().println("Created repository " + repo.describe() + " (id " + config.repositoryId()
                         + ", format " + config.formatVersion() + ", chunk size " + Sizes.bytes(config.chunkSize()) + ")");
+                if (config.encrypted()) {
+                    output.out().println("Encrypted (" + config.encryption() + ", compression " + config.compression()
+                            + "); key slot " + repo.unlockedSlot().map(s -> s.id() + ": " + s.describe()).orElse("?")
+                            + ". Without a key slot's secret nobody can read these backups: keep it, or a second slot "
+                            + "('s3backup key add'), somewhere else than this host");
+                } else if (config.compressed()) {
+                    output.out().println("Chunks compressed with " + config.compression() + " where it pays");
+                }
                 if (lock != null) {
                     output.out().println("Object Lock: every backup is locked " + lock.mode() + " for " + lock.days()
                             + " day(s) after its push; chunks for " + lock.slackDays() + " day(s) more");
@@ -111,6 +156,35 @@ final class InitCommand extends BaseCommand {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** The encryption asked for: explicit, or implied by a key option (flag or environment). */
+    private String encryptionMode() {
+        boolean keyGiven = repoOptions.passwordFile != null || repoOptions.passwordCommand != null
+                || repoOptions.keyFile != null || kmsKeyId != null;
+        if (encryption == null) {
+            return keyGiven ? RepositoryConfig.AES_256_GCM : RepositoryConfig.NO_ENCRYPTION;
+        }
+        String mode = encryption.toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals(RepositoryConfig.AES_256_GCM) && !mode.equals(RepositoryConfig.NO_ENCRYPTION)) {
+            throw usage("Cannot init: --encryption must be aes-256-gcm or none, not '" + encryption + "'");
+        }
+        if (mode.equals(RepositoryConfig.NO_ENCRYPTION) && kmsKeyId != null) {
+            throw usage("Cannot init: --kms-key-id needs an encrypted repository (--encryption aes-256-gcm)");
+        }
+        return mode;
+    }
+
+    private String compressionMode(String encryptionMode) {
+        if (compression == null) {
+            return encryptionMode.equals(RepositoryConfig.NO_ENCRYPTION) ? RepositoryConfig.NO_COMPRESSION
+                    : RepositoryConfig.ZSTD;
+        }
+        String mode = compression.toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals(RepositoryConfig.ZSTD) && !mode.equals(RepositoryConfig.NO_COMPRESSION)) {
+            throw usage("Cannot init: --compression must be zstd or none, not '" + compression + "'");
+        }
+        return mode;
     }
 
     /** The lock the options ask for, after checking that the bucket can enforce it; null for none. */

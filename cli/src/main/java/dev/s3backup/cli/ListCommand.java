@@ -29,7 +29,7 @@ final class ListCommand extends BaseCommand {
     @Override
     public Integer call() {
         Output output = output();
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             List<BackupSummary> backups = new ArrayList<>();
             for (String id : repo.listBackupIds()) {
                 BackupSummary summary = repo.summary(id);

@@ -47,7 +47,7 @@ final class LsCommand extends BaseCommand {
         PrintWriter out = output.out();
         String prefix = path == null ? null : stripSlashes(path);
         long shown = 0;
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             String id = repo.resolve(backup);
             try (ManifestReader reader = repo.openManifest(id)) {
                 for (Entry e = reader.next(); e != null; e = reader.next()) {

@@ -68,6 +68,11 @@ final class PushCommand extends BaseCommand {
                     + "cost a few requests (default: ${DEFAULT-VALUE}; 0 gives every file chunks of its own).")
     String packBelow;
 
+    @Option(names = "--compression", paramLabel = "MODE",
+            description = "auto (default in a repository made with compression: zstd where a sample of the chunk "
+                    + "shrinks; compressed SSTs stay as they are), max (smaller, slower) or off.")
+    String compression;
+
     @Option(names = "--rehash", description = "Read every file even if the hash cache knows it (the cache is refreshed).")
     boolean rehash;
 
@@ -100,8 +105,11 @@ final class PushCommand extends BaseCommand {
                 .withName(name).withDryRun(dryRun).withUploadThreads(uploadThreads).withReadThreads(readThreads);
         PushProgress progress = new PushProgress();
         PushResult result;
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false));
+        try (Repository repo = repoOptions.openRepository();
              ProgressLine line = new ProgressLine(output, () -> status(progress))) {
+            if (compression != null) {
+                repo.useCompression(parseCompression(compression));
+            }
             Path localDir = cacheDir != null ? cacheDir : HashCache.defaultDirectory();
             String repoId = repo.config().repositoryId();
             HashCache cache = noCache ? HashCache.disabled() : HashCache.open(HashCache.fileFor(localDir, repoId),
@@ -206,5 +214,14 @@ final class PushCommand extends BaseCommand {
         m.put("requests", Requests.toMap(r.requests()));
         m.put("warnings", r.warnings());
         return m;
+    }
+
+    private static dev.s3backup.core.crypt.Compression parseCompression(String mode) {
+        try {
+            return dev.s3backup.core.crypt.Compression.parse(mode);
+        } catch (IllegalArgumentException e) {
+            throw new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT,
+                    "Cannot push: --compression must be auto, max or off, not '" + mode + "'");
+        }
     }
 }

@@ -27,6 +27,22 @@ class RepoOptions {
             description = "Named profile of the AWS credentials and config files (default: $AWS_PROFILE or the default chain).")
     String profile;
 
+    @Option(names = "--password-file", paramLabel = "FILE", defaultValue = "${env:S3BACKUP_PASSWORD_FILE}",
+            description = "Encrypted repository: read the passphrase from FILE, one trailing newline ignored "
+                    + "(default: $S3BACKUP_PASSWORD_FILE).")
+    String passwordFile;
+
+    @Option(names = "--password-command", paramLabel = "CMD", defaultValue = "${env:S3BACKUP_PASSWORD_COMMAND}",
+            description = "Encrypted repository: the passphrase is the first line CMD prints, e.g. 'pass show s3backup' "
+                    + "(default: $S3BACKUP_PASSWORD_COMMAND).")
+    String passwordCommand;
+
+    @Option(names = "--key-file", paramLabel = "FILE", defaultValue = "${env:S3BACKUP_KEY_FILE}",
+            description = "Encrypted repository: open it with this key file (made by 'init --key-file' or 'key add "
+                    + "--new-key-file'; default: $S3BACKUP_KEY_FILE). Without any of these, KMS slots are tried, "
+                    + "then a prompt at a terminal.")
+    String keyFile;
+
     @Option(names = "--checksum-mode", paramLabel = "MODE",
             description = "when-required (default with --endpoint: S3-compatible servers) or when-supported "
                     + "(default on AWS): whether the SDK adds its own CRC checksums. Chunks always carry their SHA-256.")
@@ -105,6 +121,17 @@ class RepoOptions {
 
     private static dev.s3backup.core.BackupException usage(String message) {
         return new dev.s3backup.core.BackupException(dev.s3backup.core.BackupException.Reason.INVALID_INPUT, message);
+    }
+
+    /** Opens the repository, unlocking an encrypted one with the key options; the store is closed on failure. */
+    dev.s3backup.core.repo.Repository openRepository() {
+        dev.s3backup.core.store.ObjectStore store = StoreFactory.open(this, false);
+        try {
+            return dev.s3backup.core.repo.Repository.open(store, KeyOptions.source(this, null, false));
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     String requireRepo() {

@@ -64,7 +64,7 @@ final class RestoreCommand extends BaseCommand {
         }
         RestoreProgress progress = new RestoreProgress();
         RestoreResult result;
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false));
+        try (Repository repo = repoOptions.openRepository();
              ProgressLine line = new ProgressLine(output, () -> status(progress))) {
             result = new Restore(repo, new RestoreOptions(node, force, threads, delta), progress).run(manifest, target);
         }

@@ -22,7 +22,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {InitCommand.class, PushCommand.class, RestoreCommand.class, ListCommand.class,
             ShowCommand.class, LsCommand.class, DiffCommand.class, StatsCommand.class, SnapshotCommand.class,
             BackupSetsCommand.class, VerifyCommand.class, DrillCommand.class,
-            ForgetCommand.class, GcCommand.class, LifecycleCommand.class, DoctorCommand.class,
+            ForgetCommand.class, GcCommand.class, LifecycleCommand.class, DoctorCommand.class, KeyCommand.class,
             CdsTrainingCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP_FOOTER)
 final class S3BackupCommand implements Runnable {

@@ -36,7 +36,7 @@ final class ShowCommand extends BaseCommand {
     @Override
     public Integer call() throws IOException {
         Output output = output();
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             String id = repo.resolve(backup);
             Map<String, long[]> perNode = new LinkedHashMap<>();
             List<Object> entries = new ArrayList<>();
@@ -102,6 +102,9 @@ final class ShowCommand extends BaseCommand {
         m.put("size", e.size());
         m.put("sha256", e.sha256() == null ? null : e.sha256().hex());
         m.put("chunks", e.chunks().size());
+        if (!e.packed() && !e.chunks().isEmpty()) {
+            m.put("chunkAddresses", e.chunks().stream().map(c -> c.hash().hex()).toList());
+        }
         if (e.packed()) {
             m.put("pack", e.chunks().get(0).hash().hex());
             m.put("packOffset", e.packOffset());

@@ -48,7 +48,7 @@ final class StatsCommand extends BaseCommand {
         long stored = 0;
         long storedObjects = 0;
         String where;
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false))) {
+        try (Repository repo = repoOptions.openRepository()) {
             where = repo.describe();
             Sha256Set seen = new Sha256Set();
             for (String id : repo.listBackupIds()) {

@@ -129,7 +129,7 @@ final class VerifyCommand extends BaseCommand {
         VerifyProgress progress = new VerifyProgress();
         VerifyResult result;
         String repoUrl;
-        try (Repository repo = Repository.open(StoreFactory.open(repoOptions, false));
+        try (Repository repo = repoOptions.openRepository();
              ProgressLine line = new ProgressLine(output, () -> status(progress))) {
             repoUrl = repo.describe();
             List<String> chosen = new ArrayList<>(manifests);

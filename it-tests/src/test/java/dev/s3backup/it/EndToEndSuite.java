@@ -32,6 +32,14 @@ abstract class EndToEndSuite {
 
     abstract Backend backend();
 
+    /**
+     * Whether this suite's repositories are encrypted (docs/SECURITY.md): opened with a key file that
+     * init creates, so every case below runs on both kinds of repository.
+     */
+    boolean encrypted() {
+        return false;
+    }
+
     @BeforeEach
     void createRepository(TestInfo info) throws IOException {
         data = SampleData.create(dir.resolve("snapshot"), 42);
@@ -39,8 +47,13 @@ abstract class EndToEndSuite {
         conn = new java.util.ArrayList<>(backend().connectionArgs());
         conn.add(0, repo);
         conn.add(0, "--repo");
+        if (encrypted()) {
+            conn.add("--key-file");
+            conn.add(dir.resolve("repository.key").toString());
+        }
         Cli init = cli("init", "--chunk-size", "64KiB");
         assertThat(init.exitCode()).as(init.toString()).isZero();
+        assertThat(init.out()).contains(encrypted() ? "Encrypted (aes-256-gcm" : "Created repository");
     }
 
     Cli cli(String... args) {
@@ -102,10 +115,18 @@ abstract class EndToEndSuite {
 
     @Test
     void corruptedChunkIsDetectedAndNamesTheFile() throws IOException {
-        push();
-        // 000001.sst is larger than the 64 KiB chunks: its first chunk is its first 64 KiB.
-        Path victim = data.resolve(SampleData.NODE_A).resolve("000001.sst");
-        corrupt(sha256Hex(java.util.Arrays.copyOf(Files.readAllBytes(victim), 64 << 10)));
+        String id = backupId(push());
+        // 000001.sst is larger than the 64 KiB chunks: corrupt its first one
+        Cli show = cli("show", id, "--files", "--json");
+        Matcher m = Pattern.compile("\"node\":\"" + SampleData.NODE_A
+                + "\",\"path\":\"000001.sst\"[^}]*\"chunkAddresses\":\\[\"([0-9a-f]{64})\"").matcher(show.out());
+        assertThat(m.find()).as(show.out()).isTrue();
+        if (!encrypted()) {
+            Path victim = data.resolve(SampleData.NODE_A).resolve("000001.sst");
+            assertThat(m.group(1)).as("a plain repository's address is the SHA-256 of the content")
+                    .isEqualTo(sha256Hex(java.util.Arrays.copyOf(Files.readAllBytes(victim), 64 << 10)));
+        }
+        corrupt(m.group(1));
         Path target = dir.resolve("restored");
         Cli restore = cli("restore", "--manifest", "latest", "--target", target.toString());
         assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);

@@ -294,7 +294,7 @@ public final class Push {
             return false;
         }
         Optional<dev.s3backup.core.store.ObjectInfo> info = repository.store().head(RepositoryLayout.chunkKey(hash));
-        if (info.isEmpty() || info.get().size() != length) {
+        if (info.isEmpty() || !repository.chunkSizeMatches(info.get().size(), length)) {
             return false; // collected since: uploaded again
         }
         if (lock != null && lock.suffices(info.get().retainUntil())) {

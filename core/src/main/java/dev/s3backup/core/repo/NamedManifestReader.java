@@ -33,6 +33,8 @@ final class NamedManifestReader implements ManifestReader {
             return reader.next();
         } catch (ManifestFormatException e) {
             throw Repository.damagedManifest(id, e);
+        } catch (dev.s3backup.core.BackupException e) {
+            throw Repository.damagedIfIntegrity(id, e);
         }
     }
 

@@ -2,6 +2,10 @@ package dev.s3backup.core.repo;
 
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.crypt.Compression;
+import dev.s3backup.core.crypt.KeySlot;
+import dev.s3backup.core.crypt.ObjectSealer;
+import dev.s3backup.core.crypt.RepositoryKeys;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.OwnWrite;
@@ -17,6 +21,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -32,11 +37,99 @@ public final class Repository implements AutoCloseable {
     private final ObjectStore store;
     private final RequestCounts requests;
     private final RepositoryConfig config;
+    /** The master key and the slot that opened it; null for a plain repository. */
+    private final KeySlots.Unlocked unlocked;
+    /** Null when nothing is sealed. */
+    private final SealingObjectStore sealing;
 
-    private Repository(ObjectStore store, RequestCounts requests, RepositoryConfig config) {
+    private Repository(ObjectStore store, RequestCounts requests, RepositoryConfig config, KeySlots.Unlocked unlocked,
+                       SealingObjectStore sealing) {
         this.store = store;
         this.requests = requests;
         this.config = config;
+        this.unlocked = unlocked;
+        this.sealing = sealing;
+    }
+
+    /**
+     * The repository as the commands see it: for an encrypted or compressed one, the counted store
+     * behind a {@link SealingObjectStore}, so everything above reads and writes plaintext.
+     */
+    private static Repository assemble(ObjectStore counted, RequestCounts requests, RepositoryConfig config,
+                                       KeySlots.Unlocked unlocked) {
+        if (config.encrypted()) {
+            SealingObjectStore sealing = new SealingObjectStore(counted,
+                    unlocked.keys().sealer(defaultCompression(config)));
+            return new Repository(sealing, requests, config, unlocked, sealing);
+        }
+        if (config.compressed()) {
+            SealingObjectStore sealing = new SealingObjectStore(counted,
+                    ObjectSealer.compressingOnly(defaultCompression(config)));
+            return new Repository(sealing, requests, config, null, sealing);
+        }
+        return new Repository(counted, requests, config, null, null);
+    }
+
+    private static Compression defaultCompression(RepositoryConfig config) {
+        return config.compressed() ? Compression.AUTO : Compression.OFF;
+    }
+
+    /**
+     * How hard new chunks are compressed from now on ({@code push --compression}); a repository
+     * created without compression stores every chunk as it is, so only OFF is accepted there.
+     */
+    public void useCompression(Compression compression) {
+        if (compression == defaultCompression(config) || sealing == null && compression == Compression.OFF) {
+            return;
+        }
+        if (!config.compressed()) {
+            if (compression == Compression.OFF) {
+                return;
+            }
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot compress chunks in " + describe()
+                    + ": the repository was created without compression (init --compression zstd); "
+                    + "its chunks are stored as they are");
+        }
+        sealing.useSealer(unlocked != null ? unlocked.keys().sealer(compression)
+                : ObjectSealer.compressingOnly(compression));
+    }
+
+    /** This repository seen through {@code view}, a wrapper of {@link #store()} (a backup set's part). */
+    public Repository through(ObjectStore view) {
+        return new Repository(view, requests, config, unlocked, sealing);
+    }
+
+    /** The key slot that opened this repository, or empty for a plain one. */
+    public Optional<KeySlot> unlockedSlot() {
+        return unlocked == null ? Optional.empty() : Optional.of(unlocked.slot());
+    }
+
+    /** The master key, for wrapping it into a new slot ({@code key add}); empty for a plain repository. */
+    public Optional<RepositoryKeys> keys() {
+        return unlocked == null ? Optional.empty() : Optional.of(unlocked.keys());
+    }
+
+    /** A digest of content addresses: SHA-256, or HMAC-SHA256 under the repository's key when encrypted. */
+    public MessageDigest newAddressDigest() {
+        return unlocked == null ? Sha256.newDigest() : unlocked.keys().newAddressDigest();
+    }
+
+    /** The content address of {@code data[offset, offset+length)}. */
+    public Sha256 address(byte[] data, int offset, int length) {
+        if (unlocked == null) {
+            return Sha256.digest(data, offset, length);
+        }
+        MessageDigest digest = newAddressDigest();
+        digest.update(data, offset, length);
+        return Sha256.of(digest.digest());
+    }
+
+    /**
+     * Whether a stored object of {@code storedSize} bytes can be the chunk of {@code plainLength}
+     * bytes: equal sizes in a plain repository, within the envelope's bounds in a sealed one.
+     */
+    public boolean chunkSizeMatches(long storedSize, long plainLength) {
+        return sealing == null ? storedSize == plainLength : SealingObjectStore.plausibleSize(storedSize, plainLength);
     }
 
     /** Creates a new repository; refuses a location that already holds one. */
@@ -55,17 +148,48 @@ public final class Repository implements AutoCloseable {
 
     /** Creates a new repository with this config (made by {@link RepositoryConfig#create}, perhaps with server facts). */
     public static Repository init(ObjectStore store, RepositoryConfig config) {
+        return init(store, config, KeySource.NONE);
+    }
+
+    /**
+     * Creates a new repository; an encrypted one gets a random master key and its first key slot
+     * from {@code firstKey}, written before the config so that a repository never exists without a
+     * way to open it. A slot left by a lost race for the config is removed again.
+     */
+    public static Repository init(ObjectStore store, RepositoryConfig config, KeySource firstKey) {
         RequestCounts requests = new RequestCounts(store::retries);
         ObjectStore counted = new CountingObjectStore(store, requests);
-        if (counted.putIfAbsent(RepositoryLayout.CONFIG, Payload.of(config.encode())) == ObjectStore.PutOutcome.ALREADY_EXISTED) {
-            throw new BackupException(Reason.INVALID_INPUT,
-                    "Cannot init repository " + store.describe() + ": a repository already exists there");
+        KeySlots.Unlocked unlocked = null;
+        if (config.encrypted()) {
+            if (counted.head(RepositoryLayout.CONFIG).isPresent()) {
+                throw alreadyExists(store);
+            }
+            RepositoryKeys keys = RepositoryKeys.generate();
+            KeySlot slot = KeySlots.create(keys, config.repositoryId(), firstKey);
+            KeySlots.write(counted, slot);
+            unlocked = new KeySlots.Unlocked(keys, slot);
         }
-        return new Repository(counted, requests, config);
+        if (counted.putIfAbsent(RepositoryLayout.CONFIG, Payload.of(config.encode())) == ObjectStore.PutOutcome.ALREADY_EXISTED) {
+            if (unlocked != null) {
+                counted.delete(List.of(RepositoryLayout.keySlotKey(unlocked.slot().id())));
+            }
+            throw alreadyExists(store);
+        }
+        return assemble(counted, requests, config, unlocked);
+    }
+
+    private static BackupException alreadyExists(ObjectStore store) {
+        return new BackupException(Reason.INVALID_INPUT,
+                "Cannot init repository " + store.describe() + ": a repository already exists there");
+    }
+
+    /** Opens an existing plain repository; an encrypted one is refused (ACCESS_DENIED) saying how to give a key. */
+    public static Repository open(ObjectStore store) {
+        return open(store, KeySource.NONE);
     }
 
     /** Opens an existing repository; a location without one is NOT_FOUND with a hint to run init. */
-    public static Repository open(ObjectStore store) {
+    public static Repository open(ObjectStore store, KeySource keySource) {
         RequestCounts requests = new RequestCounts(store::retries);
         ObjectStore counted = new CountingObjectStore(store, requests);
         byte[] bytes;
@@ -80,7 +204,9 @@ public final class Repository implements AutoCloseable {
         } catch (IOException e) {
             throw new BackupException(Reason.IO, "Cannot open repository " + store.describe() + ": " + e.getMessage(), e);
         }
-        return new Repository(counted, requests, RepositoryConfig.decode(bytes, store.describe()));
+        RepositoryConfig config = RepositoryConfig.decode(bytes, store.describe());
+        KeySlots.Unlocked unlocked = config.encrypted() ? KeySlots.unlock(counted, config, keySource) : null;
+        return assemble(counted, requests, config, unlocked);
     }
 
     public RepositoryConfig config() {
@@ -193,6 +319,9 @@ public final class Repository implements AutoCloseable {
         } catch (ManifestFormatException e) {
             closeQuietly(in);
             throw damagedManifest(id, e);
+        } catch (BackupException e) {
+            closeQuietly(in);
+            throw damagedIfIntegrity(id, e);
         }
     }
 
@@ -214,6 +343,8 @@ public final class Repository implements AutoCloseable {
             Path file = ManifestSpool.create(dir);
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return file;
+        } catch (BackupException e) {
+            throw damagedIfIntegrity(id, e);
         } catch (IOException e) {
             throw new BackupException(Reason.IO, "Cannot download backup " + id + ": " + e.getMessage(), e);
         }
@@ -251,6 +382,11 @@ public final class Repository implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** A sealed manifest that fails authentication is a damaged manifest, named as such. */
+    static BackupException damagedIfIntegrity(String id, BackupException e) {
+        return e.reason() == Reason.INTEGRITY ? damagedManifest(id, e) : e;
     }
 
     static BackupException damagedManifest(String id, Exception e) {

@@ -10,6 +10,8 @@ public final class RepositoryLayout {
     public static final String CONFIG = "config";
     public static final String CHUNKS = "chunks/";
     public static final String MANIFESTS = "manifests/";
+    /** Key slots of an encrypted repository: each wraps the master key (docs/SECURITY.md). */
+    public static final String KEYS = "keys/";
 
     private RepositoryLayout() {
     }
@@ -17,6 +19,10 @@ public final class RepositoryLayout {
     public static String chunkKey(Sha256 hash) {
         String hex = hash.hex();
         return CHUNKS + hex.substring(0, 2) + "/" + hex;
+    }
+
+    public static String keySlotKey(String slotId) {
+        return KEYS + slotId;
     }
 
     public static String manifestKey(String backupId) {

@@ -149,7 +149,7 @@ public final class BackupSet {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot push node " + token + " of backup set " + setId
                     + ": that node's part is already committed (a set takes each node once)");
         }
-        return Repository.open(new PartStore(store, partKey(setId, token)));
+        return repo.through(new PartStore(store, partKey(setId, token)));
     }
 
     /**

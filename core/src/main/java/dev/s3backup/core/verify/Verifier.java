@@ -353,7 +353,7 @@ public final class Verifier {
             int slot = hash == null ? -1 : table.slotOf(hash);
             if (slot < 0) {
                 other++;
-            } else if (o.size() == table.length(slot)) {
+            } else if (repository.chunkSizeMatches(o.size(), table.length(slot))) {
                 table.set(slot, ChunkTable.PRESENT);
             } else {
                 wrongSizes.put(slot, o.size());
