@@ -78,4 +78,9 @@ final class S3Stores {
             default -> throw new IllegalArgumentException("--sse must be AES256 or aws:kms, not '" + sse + "'");
         };
     }
+
+    /** A KMS client for key slots, reaching AWS (or --endpoint) with the same region and credentials as S3. */
+    static dev.s3backup.core.crypt.KmsKeys kms(RepoOptions o) {
+        throw new BackupException(Reason.INVALID_INPUT, "Cannot use AWS KMS: not available in this build yet");
+    }
 }

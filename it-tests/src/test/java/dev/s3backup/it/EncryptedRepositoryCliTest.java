@@ -121,7 +121,7 @@ class EncryptedRepositoryCliTest {
         Path target = dir.resolve("restored");
         Cli restore = withPassphrase("restore", "--manifest", second, "--target", target.toString());
         assertThat(restore.exitCode()).as(restore.toString()).isZero();
-        TreeAssert.assertSameTree(data, target);
+        TreeAssert.assertSameTree(data, target.resolve("snapshot"));
         Path temp = Files.createDirectories(dir.resolve("drill"));
         Cli drill = withPassphrase("drill", "--temp-dir", temp.toString());
         assertThat(drill.exitCode()).as(drill.toString()).isZero();
@@ -183,7 +183,7 @@ class EncryptedRepositoryCliTest {
         Cli restore = Cli.run(conn("--key-file", keyFile.toString()), "restore", "--manifest", id, "--target",
                 target.toString());
         assertThat(restore.exitCode()).as(restore.toString()).isZero();
-        TreeAssert.assertSameTree(data, target);
+        TreeAssert.assertSameTree(data, target.resolve("snapshot"));
 
         Cli slots = Cli.run(conn("--key-file", keyFile.toString()), "key", "list", "--json");
         Matcher last = Pattern.compile("\"id\":\"([0-9a-f]+)\"").matcher(slots.out());
@@ -198,10 +198,10 @@ class EncryptedRepositoryCliTest {
         assertThat(withPassphrase("init", "--chunk-size", "64KiB").exitCode()).isZero();
         String id = push(withPassphrase("push", "--json", data.toString()));
         Cli show = withPassphrase("show", id, "--files", "--json");
-        Matcher a = Pattern.compile("\"node\":\"" + SampleData.NODE_A
-                + "\",\"path\":\"000001.sst\"[^}]*\"chunkAddresses\":\\[\"([0-9a-f]{64})\"").matcher(show.out());
-        Matcher b = Pattern.compile("\"node\":\"" + SampleData.NODE_B
-                + "\",\"path\":\"000001.sst\"[^}]*\"chunkAddresses\":\\[\"([0-9a-f]{64})\"").matcher(show.out());
+        Matcher a = Pattern.compile("\"path\":\"" + SampleData.NODE_A
+                + "/000001.sst\"[^}]*\"chunkAddresses\":\\[\"([0-9a-f]{64})\"").matcher(show.out());
+        Matcher b = Pattern.compile("\"path\":\"" + SampleData.NODE_B
+                + "/000001.sst\"[^}]*\"chunkAddresses\":\\[\"([0-9a-f]{64})\"").matcher(show.out());
         assertThat(a.find() && b.find()).as(show.out()).isTrue();
         // an attacker with write access puts B's sealed body under A's key
         try (ObjectStore store = new FileObjectStore(repoDir)) {
@@ -218,8 +218,8 @@ class EncryptedRepositoryCliTest {
         Cli restore = withPassphrase("restore", "--manifest", id, "--target", target.toString());
         assertThat(restore.exitCode()).as(restore.toString()).isEqualTo(ExitCodes.INTEGRITY);
         assertThat(restore.err()).contains(SampleData.NODE_A + "/000001.sst", "authentication");
-        assertThat(target.resolve(SampleData.NODE_A).resolve("000001.sst")).doesNotExist();
-        TreeAssert.assertSameTree(data.resolve(SampleData.NODE_B), target.resolve(SampleData.NODE_B));
+        assertThat(target.resolve("snapshot").resolve(SampleData.NODE_A).resolve("000001.sst")).doesNotExist();
+        TreeAssert.assertSameTree(data.resolve(SampleData.NODE_B), target.resolve("snapshot").resolve(SampleData.NODE_B));
         Cli verify = withPassphrase("verify", "--read-data");
         assertThat(verify.exitCode()).as(verify.toString()).isEqualTo(ExitCodes.INTEGRITY);
     }

@@ -412,15 +412,21 @@ public final class Restore {
                 progress.bytesWritten.add(n);
             }
         } catch (BackupException ex) {
-            if (ex.reason() == Reason.NOT_FOUND) {
-                throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash() + " is missing from the repository");
-            }
-            throw ex;
+            throw chunkFailure(chunk, ex);
         }
         if (total != chunk.length() || !Sha256.of(chunkDigest.digest()).equals(chunk.hash())) {
             throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash()
                     + " is corrupt (its content does not match its hash)");
         }
+    }
+
+    /** A chunk that is missing, or sealed and failing authentication, is an integrity failure of the files using it. */
+    private static BackupException chunkFailure(ChunkRef chunk, BackupException e) {
+        return switch (e.reason()) {
+            case NOT_FOUND -> new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash() + " is missing from the repository");
+            case INTEGRITY -> new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash() + " is corrupt: " + e.getMessage(), e);
+            default -> e;
+        };
     }
 
     private static void writeFully(FileChannel out, ByteBuffer bb) throws IOException {
@@ -438,10 +444,7 @@ public final class Restore {
             n = in.readNBytes(data, 0, data.length);
             extra = in.read();
         } catch (BackupException e) {
-            if (e.reason() == Reason.NOT_FOUND) {
-                throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash() + " is missing from the repository");
-            }
-            throw e;
+            throw chunkFailure(chunk, e);
         }
         if (n != data.length || extra != -1 || !Sha256.digest(data, 0, n).equals(chunk.hash())) {
             throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash()

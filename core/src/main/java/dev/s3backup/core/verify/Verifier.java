@@ -578,6 +578,10 @@ public final class Verifier {
                 problem(slot, ChunkProblem.Kind.MISSING, "it was listed, then disappeared before it could be read");
                 return;
             }
+            if (e.reason() == Reason.INTEGRITY) { // a sealed chunk that fails authentication
+                problem(slot, ChunkProblem.Kind.CORRUPT, e.getMessage());
+                return;
+            }
             throw e;
         } catch (StoreException e) {
             switch (e.kind()) {
