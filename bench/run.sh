@@ -53,7 +53,9 @@ Usage: bench/run.sh [options]
                       (default $REPEAT)
   --tools "A B ..."   tools to run, from: s3backup rclone aws restic rsync (default: all),
                       and s3backup:CLIENT = s3backup with the HTTP client CLIENT (apache,
-                      url-connection, crt), each with its own jar copy, bucket and cache
+                      url-connection, crt), each with its own jar copy, bucket and cache,
+                      and s3backup+enc = s3backup on an encrypted, compressed repository
+                      (init with a passphrase file; restic encrypts too)
   --workdir DIR       parent of the run's temporary directory (default \$TMPDIR or /tmp)
   --results DIR       where <date>.md and <date>.jsonl go (default bench/results)
   --server NAME       s3mock (Adobe S3Mock, default) or rgw (Ceph RGW 16.2 on a memstore OSD,
@@ -160,7 +162,7 @@ check_tools() {
   local selected=() tool pkg
   for tool in $TOOLS; do
     case $tool in
-      s3backup|s3backup:*)
+      s3backup|s3backup:*|s3backup+enc)
         if [[ $BUILD == 1 ]]; then
           BUILD=0   # once for s3backup and its variants
           log "building s3backup (mvn -q -DskipTests package)"
@@ -321,14 +323,18 @@ warm_up_s3mock() {
 # tools (restic's parent snapshot) see the same layout a cron job would. Each round ($ROUND)
 # starts every tool from scratch: its own bucket (or rsync directory) and its own caches.
 
-bucket_of() { echo "bench-${1//:/-}-r$ROUND"; }
+bucket_of() { echo "bench-${1//[:+]/-}-r$ROUND"; }
 
 # s3backup:VARIANT is s3backup with the HTTP client VARIANT (apache, url-connection, crt): its own
 # copy of the jar (so its class-data archive is recorded with that client), bucket and cache.
 s3backup_cmd() {  # s3backup_cmd TOOL: sets S3B to the argv prefix that runs that s3backup
   local variant=${1#s3backup}
-  S3B=(env S3BACKUP_REPO="s3://$(bucket_of "$1")/repo" S3BACKUP_CACHE_DIR="$WORK/cache-r$ROUND/${1//:/-}")
-  if [[ -n $variant ]]; then
+  S3B=(env S3BACKUP_REPO="s3://$(bucket_of "$1")/repo" S3BACKUP_CACHE_DIR="$WORK/cache-r$ROUND/${1//[:+]/-}")
+  if [[ $variant == +enc ]]; then
+    # the passphrase file makes init create an encrypted, compressed repository (docs/SECURITY.md)
+    printf 'bench-password\n' >"$WORK/s3backup-passphrase"
+    S3B+=(S3BACKUP_PASSWORD_FILE="$WORK/s3backup-passphrase")
+  elif [[ -n $variant ]]; then
     S3B+=(S3BACKUP_JAR="$WORK/${1//:/-}/lib/s3backup.jar" S3BACKUP_HTTP_CLIENT="${variant#:}")
   fi
   S3B+=("$S3BACKUP")

@@ -25,11 +25,11 @@ import picocli.CommandLine.Parameters;
                     + "slot is added or removed without re-encrypting any data. Open the repository with any "
                     + "existing slot (--password-file, --password-command, --key-file, KMS, or a prompt).",
             "",
-            "  key list                      the slots: id, kind, created; * marks the one that opened it",
-            "  key add --new-password-file F a passphrase slot (or --new-password-command, or a prompt)",
-            "  key add --new-key-file F      a key-file slot (F is created when missing, mode 0600)",
-            "  key add --new-kms-key-id KEY  a slot wrapped by AWS KMS (GenerateDataKey; opening calls Decrypt)",
-            "  key remove ID                 removes a slot; never the last one",
+            "key list: the slots (id, kind, created); * marks the one that opened it.",
+            "key add --new-password-file F (or --new-password-command CMD, or a prompt): a passphrase slot.",
+            "key add --new-key-file F: a key-file slot; F is created (mode 0600) when missing.",
+            "key add --new-kms-key-id KEY: a slot wrapped by AWS KMS (opening calls kms:Decrypt).",
+            "key remove ID: removes a slot, never the last one.",
             "",
             "To rotate a passphrase: key add the new one, then key remove the old slot. Removing a slot does not "
                     + "change the master key: whoever copied it while they held a slot can still read the data."},

@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /** The help of every command reads well at the terminal's width: nothing pre-wrapped, cut or offered in vain. */
 class HelpTest {
-    private static final Set<String> WRITERS = Set.of("init", "push", "gc", "verify", "backup-sets", "doctor");
+    private static final Set<String> WRITERS = Set.of("init", "push", "gc", "verify", "backup-sets", "doctor", "key");
 
     /** Options that act only where a command writes objects or uploads chunks, and the commands that do. */
     private static final Map<String, Set<String>> WRITE_ONLY = Map.of(

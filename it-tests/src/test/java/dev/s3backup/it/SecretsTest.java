@@ -48,6 +48,9 @@ class SecretsTest {
     private static final String WRONG_KEY_ID = "AKIAWRONGKEYFORTESTS";
     private static final String URL_SECRET = "UrlSecretFORTESTS" + UUID.randomUUID().toString().replace("-", "");
 
+    private static final String PASSPHRASE = "PassphraseFORTESTS" + UUID.randomUUID().toString().replace("-", "");
+    private static final byte[] FILE_KEY = dev.s3backup.core.crypt.KeySlot.newKeyFileKey();
+
     private static S3TestServers.Server server;
 
     @TempDir
@@ -67,7 +70,9 @@ class SecretsTest {
     }
 
     private List<String> secrets() {
-        return List.of(server.accessKey(), server.secretKey(), SESSION_TOKEN, WRONG_SECRET, WRONG_KEY_ID, URL_SECRET);
+        return List.of(server.accessKey(), server.secretKey(), SESSION_TOKEN, WRONG_SECRET, WRONG_KEY_ID, URL_SECRET,
+                PASSPHRASE, java.util.Base64.getEncoder().encodeToString(FILE_KEY),
+                new String(FILE_KEY, StandardCharsets.ISO_8859_1), java.util.HexFormat.of().formatHex(FILE_KEY));
     }
 
     private static Map<String, String> credentials(String keyId, String secret) {
@@ -187,6 +192,61 @@ class SecretsTest {
                 }
             }
             assertThat(objects).isGreaterThan(3);
+        }
+    }
+
+    /**
+     * An encrypted repository's passphrase and key file never appear in what s3backup prints or
+     * writes either: with --json and --debug, on success and with a wrong passphrase, in the hash
+     * cache, resume journal, drill and verify reports, and in the bucket.
+     */
+    @Test
+    void noPassphraseOrKeyIsEverPrintedOrWritten() throws Exception {
+        String repo = "s3://" + BUCKET + "/encrypted-" + System.nanoTime();
+        Path secrets = Files.createDirectories(dir.resolve("secrets"));
+        Path passwordFile = Files.writeString(secrets.resolve("passphrase"), PASSPHRASE + "\n");
+        Path keyFile = Files.writeString(secrets.resolve("ops.key"), dev.s3backup.core.crypt.KeySlot.encodeKeyFile(FILE_KEY));
+        Path wrongFile = Files.writeString(secrets.resolve("wrong"), WRONG_SECRET + "\n");
+        List<String> s3 = List.of("--repo", repo, "--endpoint", server.endpoint().toString(), "--path-style",
+                "--checksum-mode", "when-required");
+        List<String> withPass = new ArrayList<>(s3);
+        withPass.addAll(List.of("--password-file", passwordFile.toString()));
+        List<String> withKey = new ArrayList<>(s3);
+        withKey.addAll(List.of("--key-file", keyFile.toString()));
+        Map<String, String> good = credentials(server.accessKey(), server.secretKey());
+        Path data = SampleData.create(dir.resolve("data"), 9);
+        String source = data.resolve(SampleData.NODE_A).toString();
+
+        succeeds(good, with(withPass, "init", "--chunk-size", "64KiB", "--json", "--debug"));
+        succeeds(good, with(withPass, "key", "add", "--new-key-file", keyFile.toString(), "--json", "--debug"));
+        succeeds(good, with(withKey, "push", "--json", "--debug", source));
+        succeeds(good, with(withPass, "key", "list", "--json", "--debug"));
+        succeeds(good, with(withKey, "restore", "--manifest", "latest", "--target", dir.resolve("restored").toString(),
+                "--json", "--debug"));
+        succeeds(good, with(withPass, "verify", "--read-data", "--json", "--junit", dir.resolve("verify.xml").toString()));
+        succeeds(good, with(withKey, "drill", "--report", dir.resolve("drill.json").toString(), "--junit",
+                dir.resolve("drill.xml").toString()));
+        Run wrong = run(good, with(s3, "push", "--password-file", wrongFile.toString(), "--json", "--debug", source));
+        assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(ExitCodes.ACCESS_DENIED);
+        Run command = run(good, with(s3, "list", "--password-command", "cat " + passwordFile, "--debug"));
+        assertThat(command.exitCode()).as(command.toString()).isZero();
+
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.startsWith(secrets)).toList()) {
+                assertNoSecret(f.toString(), Files.readAllBytes(f));
+            }
+        }
+        assertThat(Files.exists(dir.resolve("home/.cache/s3backup"))).as("the hash cache was written and searched").isTrue();
+        try (ObjectStore store = S3ObjectStores.open(server.options(BUCKET).prefix(repo.substring(("s3://" + BUCKET + "/")
+                .length())).build())) {
+            int objects = 0;
+            for (Iterator<ObjectInfo> it = store.listAll(""); it.hasNext(); objects++) {
+                String key = it.next().key();
+                try (InputStream in = store.get(key)) {
+                    assertNoSecret(repo + "/" + key, in.readAllBytes());
+                }
+            }
+            assertThat(objects).isGreaterThan(5);
         }
     }
 

@@ -113,6 +113,9 @@ final class Operations {
     /** How often each command ran, over every sequence: the run's figures. */
     private final Map<String, Integer> tally;
     private final boolean signals;
+    /** The key file of an encrypted repository (null: a plain one), and the key source built from it. */
+    private final Path keyFile;
+    private final dev.s3backup.core.repo.KeySource keys;
     private final Map<String, Expected> backups = new LinkedHashMap<>();
     private final Map<String, SetState> sets = new LinkedHashMap<>();
     /** Leases and pending manifests of pushes killed by SIGKILL: theirs to leave, gc's to disregard. */
@@ -128,7 +131,7 @@ final class Operations {
      * @param signals whether the CLI pushes stopped by SIGINT and SIGKILL run (a child JVM each)
      */
     Operations(Backend backend, Path work, SplittableRandom random, List<String> trace, Map<String, Integer> tally,
-               boolean signals) {
+               boolean signals, boolean encrypted) {
         this.tally = tally;
         this.backend = backend;
         this.work = work;
@@ -140,7 +143,19 @@ final class Operations {
         Path outside = mkdirs(work.resolve("outside"));
         write(outside.resolve("secret.txt"), "nothing may write here\n".getBytes());
         this.sources = new SourceModel(mkdirs(work.resolve("src")), outside);
-        Repository.init(unclosed(), CHUNK_SIZE).close();
+        if (encrypted) {
+            byte[] key = dev.s3backup.core.crypt.KeySlot.newKeyFileKey();
+            keyFile = work.resolve("repository.key");
+            write(keyFile, dev.s3backup.core.crypt.KeySlot.encodeKeyFile(key).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            keys = dev.s3backup.core.repo.KeySource.keyFile(key);
+            Repository.init(unclosed(), dev.s3backup.core.repo.RepositoryConfig.create(CHUNK_SIZE, null,
+                    dev.s3backup.core.repo.RepositoryConfig.AES_256_GCM, dev.s3backup.core.repo.RepositoryConfig.ZSTD),
+                    keys).close();
+        } else {
+            keyFile = null;
+            keys = dev.s3backup.core.repo.KeySource.NONE;
+            Repository.init(unclosed(), CHUNK_SIZE).close();
+        }
     }
 
     /**
@@ -202,7 +217,7 @@ final class Operations {
     // ---------------------------------------------------------------- pushes
 
     private PushResult libraryPush(ObjectStore through, String host, List<Source> list, String setId, String node) {
-        try (Repository repo = Repository.open(through)) {
+        try (Repository repo = Repository.open(through, keys)) {
             Repository target = setId == null ? repo : BackupSet.partRepository(repo, setId, node, SourceModel.NODES);
             Path cacheDir = mkdirs(work.resolve("cache-" + host));
             String repoId = repo.config().repositoryId();
@@ -273,7 +288,7 @@ final class Operations {
         if (r.chunksResumed() == 0) {
             return;
         }
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             Set<String> fresh = chunksOf(repo, RepositoryLayout.manifestKey(r.backupId()));
             if (r.parentId() != null && backups.containsKey(r.parentId())) {
                 fresh.removeAll(chunksOf(repo, RepositoryLayout.manifestKey(r.parentId())));
@@ -347,6 +362,9 @@ final class Operations {
                 "-Djava.io.tmpdir=" + mkdirs(work.resolve("child-tmp")),
                 "-jar", cliJar(), "push", "-r", repoUrl));
         cmd.addAll(backend.connectionArgs());
+        if (keyFile != null) {
+            cmd.addAll(List.of("--key-file", keyFile.toString()));
+        }
         cmd.addAll(List.of("--cache-dir", mkdirs(work.resolve("cache-main")).toString(), "--pack-below", PACK_BELOW + "",
                 "--limit-requests", "12"));
         SourceModel.NODES.forEach(n -> cmd.add(n + "=" + sources.nodeDir(n)));
@@ -429,7 +447,7 @@ final class Operations {
         }
         openSet.parts.put(node, tree);
         BackupSet.Status status;
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             status = BackupSet.tryComplete(repo, openSet.id, mkdirs(work.resolve("tmp")));
         }
         log("set " + openSet.id + " part " + node + " (host-" + node + ", " + r.files() + " files) -> "
@@ -453,7 +471,7 @@ final class Operations {
     private void completeSets() {
         count("backup-sets --complete");
         List<String> done = new ArrayList<>();
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             for (BackupSet.Status s : BackupSet.list(repo)) {
                 if (!s.complete() && s.missing().isEmpty() && !s.expected().isEmpty()) {
                     try {
@@ -500,7 +518,7 @@ final class Operations {
         RetentionPolicy policy = random.nextInt(8) == 0 ? new RetentionPolicy(0, 0, 0, 0, 0, 0, null, true)
                 : RetentionPolicy.keepLast(1 + random.nextInt(3));
         Forget.Result r;
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             r = new Forget(repo, policy, Clock.systemUTC()).run(false);
         }
         List<String> removed = r.removed().stream().map(Forget.Decision::id).toList();
@@ -524,7 +542,7 @@ final class Operations {
         }
         String id = pickBackup();
         Forget.Result r;
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             r = new Forget(repo, new RetentionPolicy(0, 0, 0, 0, 0, 0, null, true), Clock.systemUTC())
                     .onlyBackups(List.of(id)).run(false);
         }
@@ -548,7 +566,7 @@ final class Operations {
         // The store's clock has a granularity (1 s on S3Proxy): a chunk of the same tick as gc's marker is not older.
         Map<String, ObjectInfo> before = chunkObjects();
         GcResult r;
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             r = new GarbageCollector(repo, GcOptions.defaults().withGrace(grace)
                     .withTiming(GcProtocol.Timing.defaults()), Clock.systemUTC()).run();
         }
@@ -589,7 +607,7 @@ final class Operations {
     /** Chunks the listed backups and the parts of sets not yet complete reference. */
     private Set<String> neededChunks() {
         Set<String> needed = new HashSet<>();
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             for (String id : listed()) {
                 needed.addAll(chunksOf(repo, RepositoryLayout.manifestKey(id)));
             }
@@ -618,7 +636,7 @@ final class Operations {
     private void verify() {
         count("verify --read-data");
         VerifyResult r;
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             VerifyOptions options = VerifyOptions.defaults("model", VERSION).withReadData(VerifyOptions.ReadData.all())
                     .withWriteLog(false).withThreads(4);
             r = new Verifier(repo, options, Clock.systemUTC(), new VerifyProgress()).run();
@@ -651,7 +669,7 @@ final class Operations {
         String node = random.nextBoolean() ? null : SourceModel.NODES.get(random.nextInt(SourceModel.NODES.size()));
         Path temp = mkdirs(work.resolve("drill-tmp"));
         DrillResult r;
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             r = new Drill(repo, DrillOptions.defaults().withBackup(id).withNode(node).withTempRoot(temp).withThreads(4),
                     Clock.systemUTC(), new RestoreProgress(), line -> { }).run();
         }
@@ -727,7 +745,7 @@ final class Operations {
     }
 
     private RestoreResult runRestore(String id, RestoreOptions options, Path target) {
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             return new Restore(repo, options, new RestoreProgress()).run(id, target);
         } catch (RuntimeException e) {
             throw new AssertionError("restore of " + id + " (" + backups.get(id).how() + ") failed: " + e, e);
@@ -738,7 +756,7 @@ final class Operations {
 
     /** Why a whole (or one node's) restore of this backup fails, or null when it succeeds. */
     private String restoreProblem(String id, String node) {
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             RestoreResult r = new Restore(repo, new RestoreOptions(node, false, 4), new RestoreProgress())
                     .run(id, newTarget());
             return r.complete() ? null : r.failures().toString();
@@ -809,7 +827,7 @@ final class Operations {
     // ---------------------------------------------------------------- helpers
 
     private List<String> listed() {
-        try (Repository repo = Repository.open(unclosed())) {
+        try (Repository repo = Repository.open(unclosed(), keys)) {
             return repo.listBackupIds();
         }
     }

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Ds3backup.model.steps=M}, default 30). {@code -Ds3backup.model.seed=S} sets the base
  * seed (default: fixed for the short run, a new one for the long run; printed); {@code -Ds3backup.model.sequence=I} runs only
  * sequence I of that seed. A failure prints the seed, the sequence and the trace of its steps.
+ * Every second sequence runs on an encrypted, compressed repository (a key file; the CLI pushes
+ * too); {@code -Ds3backup.model.encrypted=every} or {@code =none} makes them all one kind.
  */
 class OperatorModelTest {
     private static final boolean LONG = "long".equals(System.getProperty("s3backup.model"));
@@ -98,7 +100,15 @@ class OperatorModelTest {
         Path work = mkdirs(dir.resolve("seq-" + index));
         List<String> trace = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(seed);
-        Operations ops = new Operations(backend, work, random, trace, commands, true);
+        boolean encrypted = switch (System.getProperty("s3backup.model.encrypted", "alternate")) {
+            case "every" -> true;
+            case "none" -> false;
+            default -> index % 2 == 1;
+        };
+        Operations ops = new Operations(backend, work, random, trace, commands, true, encrypted);
+        if (encrypted) {
+            trace.add("(an encrypted, compressed repository)");
+        }
         int step = 0;
         try {
             for (; step < STEPS; step++) {
