@@ -1,32 +1,16 @@
 package dev.s3backup.s3;
 
-import dev.s3backup.core.Redaction;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.StoreException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
-import software.amazon.awssdk.regions.providers.AwsRegionProvider;
-import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
-import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -42,6 +26,8 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 public final class S3ObjectStores {
 
     static final String DEFAULT_REGION = "us-east-1";
+    /** Where an S3 endpoint is read from when the options name none, as the AWS CLI reads them. */
+    static final List<String> S3_ENDPOINT_VARIABLES = List.of("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
 
     private S3ObjectStores() {
     }
@@ -171,43 +157,12 @@ public final class S3ObjectStores {
         }
 
         static Client build(S3Options options, Map<String, String> env, List<ExecutionInterceptor> interceptors) {
-            URI endpoint = options.endpoint() != null ? options.endpoint() : endpointFromEnv(env);
-            boolean regionKnown = true;
-            String region = options.region();
-            if (region == null) {
-                region = regionFromChain(options.profile(), endpoint != null);
-                if (region == null) {
-                    region = DEFAULT_REGION;
-                    regionKnown = false;
-                }
-            }
+            AwsAccess access = AwsAccess.resolve(options, env, options.endpoint() != null ? options.endpoint()
+                    : AwsAccess.endpointFromEnv(env, S3_ENDPOINT_VARIABLES));
+            URI endpoint = access.endpoint();
+            String region = access.region();
             S3Options.ChecksumPolicy policy = options.checksumPolicy() != null ? options.checksumPolicy()
                     : endpoint == null ? S3Options.ChecksumPolicy.WHEN_SUPPORTED : S3Options.ChecksumPolicy.WHEN_REQUIRED;
-
-            AwsCredentialsProvider credentials;
-            SdkAutoCloseable owned = null;
-            String source;
-            if (options.accessKeyId() != null) {
-                credentials = StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(options.accessKeyId(), options.secretAccessKey()));
-                source = "the configured access key";
-            } else if (options.profile() == null && hasEnvironmentKeys(env)) {
-                // What the default chain would find first, without building the chain (web identity,
-                // profile files, container and instance metadata providers): measured start-up time.
-                credentials = StaticCredentialsProvider.create(environmentKeys(env));
-                source = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
-            } else if (options.profile() != null) {
-                ProfileCredentialsProvider profile = ProfileCredentialsProvider.builder()
-                        .profileName(options.profile()).build();
-                credentials = profile;
-                owned = profile;
-                source = "profile '" + options.profile() + "'";
-            } else {
-                DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
-                credentials = chain;
-                owned = chain;
-                source = "the default credential chain";
-            }
 
             // The standard strategy retries throttling (503 SlowDown), 5xx, I/O errors (connection reset,
             // a body cut short before the SDK returned) and timeouts, with exponential backoff and full jitter.
@@ -222,7 +177,7 @@ public final class S3ObjectStores {
                     .httpClientBuilder(HttpClients.builder(HttpClients.fromEnvironment(env), options.maxConnections(),
                             options.socketTimeout(), endpoint))
                     .region(Region.of(region))
-                    .credentialsProvider(new LabelledCredentials(credentials, source))
+                    .credentialsProvider(access.credentials())
                     .forcePathStyle(options.pathStyle())
                     // Over plain HTTP, a PUT whose SHA-256 is known is signed with it rather than hashed again.
                     .putAuthScheme(KnownPayloadSigner.authScheme())
@@ -246,7 +201,7 @@ public final class S3ObjectStores {
                     });
             if (endpoint != null) {
                 builder.endpointOverride(endpoint);
-            } else if (!regionKnown) {
+            } else if (!access.regionKnown()) {
                 // No region configured anywhere: let the SDK follow S3's redirect to the bucket's region.
                 builder.crossRegionAccessEnabled(true);
             }
@@ -258,30 +213,10 @@ public final class S3ObjectStores {
             try {
                 s3 = builder.build();
             } catch (RuntimeException e) {
-                if (owned != null) {
-                    owned.close();
-                }
+                access.close();
                 throw e;
             }
-            return new Client(options, s3, owned, endpoint, region, retries);
-        }
-
-        /** Keys in the environment, which the default chain takes unless system properties (aws.accessKeyId) come first. */
-        private static boolean hasEnvironmentKeys(Map<String, String> env) {
-            return System.getProperty("aws.accessKeyId") == null && !isBlank(env.get("AWS_ACCESS_KEY_ID"))
-                    && !isBlank(env.get("AWS_SECRET_ACCESS_KEY"));
-        }
-
-        private static AwsCredentials environmentKeys(Map<String, String> env) {
-            String id = env.get("AWS_ACCESS_KEY_ID").trim();
-            String secret = env.get("AWS_SECRET_ACCESS_KEY").trim();
-            String token = env.get("AWS_SESSION_TOKEN");
-            return isBlank(token) ? AwsBasicCredentials.create(id, secret)
-                    : AwsSessionCredentials.create(id, secret, token.trim());
-        }
-
-        private static boolean isBlank(String value) {
-            return value == null || value.isBlank();
+            return new Client(options, s3, access.owned(), endpoint, region, retries);
         }
 
         private static boolean isConditionalConflict(Throwable t) {
@@ -289,67 +224,11 @@ public final class S3ObjectStores {
                     && "ConditionalRequestConflict".equals(S3Errors.code(e));
         }
 
-        private static URI endpointFromEnv(Map<String, String> env) {
-            for (String name : List.of("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")) {
-                String value = env.get(name);
-                if (value != null && !value.isBlank()) {
-                    String shown = Redaction.userInfo(value.trim());
-                    if (Redaction.hasUserInfo(value.trim())) {
-                        throw new IllegalArgumentException("Invalid " + name + " '" + shown + "': credentials in the "
-                                + "endpoint URL are not used; give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-                    }
-                    try {
-                        return new URI(value.trim());
-                    } catch (URISyntaxException e) {
-                        // Not e.getMessage(): it repeats the whole value.
-                        throw new IllegalArgumentException("Invalid " + name + " '" + shown + "': " + e.getReason(), e);
-                    }
-                }
-            }
-            return null;
-        }
-
-        /**
-         * The region from the SDK's chain, or null. With a custom endpoint the EC2 instance metadata
-         * service is not asked: the server is not AWS, and the lookup would stall off EC2.
-         */
-        private static String regionFromChain(String profile, boolean customEndpoint) {
-            AwsRegionProvider chain = customEndpoint
-                    ? new AwsRegionProviderChain(new SystemSettingsRegionProvider(), profile == null
-                            ? new AwsProfileRegionProvider()
-                            : new AwsProfileRegionProvider(ProfileFile::defaultProfileFile, profile))
-                    : DefaultAwsRegionProviderChain.builder().profileName(profile).build();
-            try {
-                return chain.getRegion().id();
-            } catch (SdkClientException e) {
-                return null;
-            }
-        }
-
         @Override
         public void close() {
             s3.close();
             if (ownedCredentials != null) {
                 ownedCredentials.close();
-            }
-        }
-    }
-
-    /** Makes every credential failure carry {@link S3Errors#CREDENTIALS_MARKER} and its source. */
-    private record LabelledCredentials(AwsCredentialsProvider delegate, String source)
-            implements AwsCredentialsProvider {
-        @Override
-        public AwsCredentials resolveCredentials() {
-            try {
-                return delegate.resolveCredentials();
-            } catch (SdkException e) {
-                if (S3Errors.isCredentialsFailure(e)) {
-                    throw e;
-                }
-                throw SdkClientException.builder()
-                        .message(S3Errors.CREDENTIALS_MARKER + " from " + source + ": " + e.getMessage())
-                        .cause(e)
-                        .build();
             }
         }
     }
