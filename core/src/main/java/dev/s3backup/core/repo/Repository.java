@@ -17,10 +17,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A repository opened on an {@link ObjectStore}: its config, its backups (one manifest each)
@@ -32,11 +34,19 @@ public final class Repository implements AutoCloseable {
     private final ObjectStore store;
     private final RequestCounts requests;
     private final RepositoryConfig config;
+    /** Makes the function that turns content into its address: see {@link #withAddressDigests}. */
+    private final Supplier<MessageDigest> addressDigests;
 
     private Repository(ObjectStore store, RequestCounts requests, RepositoryConfig config) {
+        this(store, requests, config, PLAIN_ADDRESSES);
+    }
+
+    private Repository(ObjectStore store, RequestCounts requests, RepositoryConfig config,
+                       Supplier<MessageDigest> addressDigests) {
         this.store = store;
         this.requests = requests;
         this.config = config;
+        this.addressDigests = addressDigests;
     }
 
     /** Creates a new repository; refuses a location that already holds one. */
@@ -85,6 +95,43 @@ public final class Repository implements AutoCloseable {
 
     public RepositoryConfig config() {
         return config;
+    }
+
+    private static final Supplier<MessageDigest> PLAIN_ADDRESSES = Sha256::newDigest;
+
+    /**
+     * This repository, with content addresses computed by the digests {@code digests} makes
+     * (e.g. HMAC-SHA256 under a key of an encrypted repository) instead of plain SHA-256. The
+     * result shares this one's store, counts and config and replaces it: close only one. Every
+     * chunk, pack and small-file address goes through {@link #newAddressDigest()} or
+     * {@link #address}; a manifest's trailer and a multi-chunk file's derived identity
+     * ({@code Entry.derivedIdentity}, over addresses) stay plain SHA-256.
+     *
+     * @param digests makes a fresh digest with a 32-byte output per call; called from many threads
+     */
+    public Repository withAddressDigests(Supplier<MessageDigest> digests) {
+        return new Repository(store, requests, config, java.util.Objects.requireNonNull(digests, "digests"));
+    }
+
+    /** A fresh digest that computes content addresses; not thread-safe, one per use. */
+    public MessageDigest newAddressDigest() {
+        return addressDigests.get();
+    }
+
+    /** The content address of {@code b[off, off + len)}. */
+    public Sha256 address(byte[] b, int off, int len) {
+        MessageDigest digest = addressDigests.get();
+        digest.update(b, off, len);
+        return Sha256.of(digest.digest());
+    }
+
+    /**
+     * The SHA-256 to send with a chunk's upload so the store verifies its body end to end
+     * (S3's {@code x-amz-checksum-sha256}): the address itself when addresses are plain SHA-256,
+     * else null, and the store hashes what it sends.
+     */
+    public byte[] uploadChecksum(Sha256 address) {
+        return addressDigests == PLAIN_ADDRESSES ? address.bytes() : null;
     }
 
     /** The store, with every request counted. */

@@ -149,7 +149,8 @@ public final class BackupSet {
             throw new BackupException(Reason.INVALID_INPUT, "Cannot push node " + token + " of backup set " + setId
                     + ": that node's part is already committed (a set takes each node once)");
         }
-        return Repository.open(new PartStore(store, partKey(setId, token)));
+        // The part is addressed as the repository is: its chunks are the repository's.
+        return Repository.open(new PartStore(store, partKey(setId, token))).withAddressDigests(repo::newAddressDigest);
     }
 
     /**
@@ -233,7 +234,7 @@ public final class BackupSet {
         try {
             file = Files.createTempFile(tempDir, "s3backup-set-", ".tmp");
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file));
-                 ManifestWriter writer = ManifestCodec.newWriter(out, header)) {
+                 ManifestWriter writer = ManifestCodec.newWriter(out, header, repo.config().manifestVersion())) {
                 java.util.Set<String> loose = new java.util.HashSet<>();
                 for (String token : expected) {
                     try (ManifestReader r = ManifestCodec.newReader(store.get(partKey(setId, token)))) {
