@@ -1,5 +1,8 @@
 package dev.s3backup.manifest;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,7 +16,10 @@ import java.util.Objects;
  * @param mode POSIX permission bits (0-07777)
  * @param mtimeNanos modification time in nanoseconds since the epoch
  * @param size bytes of content (FILE), else 0
- * @param sha256 whole-file SHA-256 (FILE), else null
+ * @param sha256 the file's identity (FILE), else null: the content address of its bytes for a file of
+ *     one whole chunk (the chunk's address) and for a packed file; for any other file, the
+ *     whole-file SHA-256 in manifest version 1, and {@link #derivedIdentity the identity derived
+ *     from its chunk list} in version 2
  * @param chunks the file's content in order (FILE; empty for a 0-byte file), else empty
  * @param linkTarget the link's target exactly as read (SYMLINK), else null
  * @param packOffset for a small file packed with others into one chunk (a pack): where its bytes
@@ -68,6 +74,38 @@ public record Entry(String node, String path, EntryType type, int mode, long mti
         return packOffset >= 0;
     }
 
+    /**
+     * The identity of a file made of {@code chunks}, as manifest version 2 defines it:
+     * SHA-256 of {@code "s3backup-file-v2"}, then for each chunk its length as 8 bytes big-endian
+     * and its 32-byte address. Derived from addresses, not bytes, so no byte of the file is hashed
+     * a second time, and it stays plain SHA-256 whatever function computes the addresses.
+     */
+    public static Sha256 derivedIdentity(List<ChunkRef> chunks) {
+        MessageDigest digest = Sha256.newDigest();
+        digest.update(IDENTITY_DOMAIN);
+        // One buffer for many chunks: a million-chunk file is not a million tiny updates.
+        ByteBuffer buffer = ByteBuffer.allocate(Math.min(chunks.size(), 1024) * (Long.BYTES + Sha256.BYTES));
+        for (ChunkRef c : chunks) {
+            if (!buffer.hasRemaining()) {
+                digest.update(buffer.flip());
+                buffer.clear();
+            }
+            buffer.putLong(c.length()).put(c.hash().bytes());
+        }
+        digest.update(buffer.flip());
+        return Sha256.of(digest.digest());
+    }
+
+    /**
+     * Whether this file's identity is the one {@link #derivedIdentity derived} from its chunk list
+     * (every multi-chunk file of a version 2 manifest): checking each chunk against its address
+     * then checks the whole file, with no hash over the file's bytes. Not for a packed file, whose
+     * identity is the address of its bytes.
+     */
+    public boolean identityDerived() {
+        return type == EntryType.FILE && !packed() && sha256.equals(derivedIdentity(chunks));
+    }
+
     public static Entry directory(String node, String path, int mode, long mtimeNanos) {
         return new Entry(node, path, EntryType.DIRECTORY, mode, mtimeNanos, 0, null, List.of(), null, -1);
     }
@@ -75,6 +113,8 @@ public record Entry(String node, String path, EntryType type, int mode, long mti
     public static Entry symlink(String node, String path, long mtimeNanos, String target) {
         return new Entry(node, path, EntryType.SYMLINK, 0777, mtimeNanos, 0, null, List.of(), target, -1);
     }
+
+    private static final byte[] IDENTITY_DOMAIN = "s3backup-file-v2".getBytes(StandardCharsets.US_ASCII);
 
     private static long sumOf(List<ChunkRef> chunks) {
         long sum = 0;

@@ -19,10 +19,11 @@ import java.util.Objects;
  * else. See docs/FORMAT.md for the layout of each version.
  */
 public final class ManifestCodec {
-    public static final int CURRENT_VERSION = 1;
+    /** The newest version this build writes and reads. */
+    public static final int CURRENT_VERSION = ManifestFormat.VERSION_2;
 
     /** Every version this build can write and read, oldest first; codec tests run over all of them. */
-    static final List<Integer> VERSIONS = List.of(1);
+    static final List<Integer> VERSIONS = List.of(ManifestFormat.VERSION_1, ManifestFormat.VERSION_2);
 
     private static final byte[] MAGIC = "S3BKMAN\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -30,24 +31,33 @@ public final class ManifestCodec {
     }
 
     /**
-     * Writes the header immediately; the caller writes entries, then calls finish().
+     * Writes version 1, which every s3backup reads. A backup of a repository is written in the
+     * version its config names ({@code RepositoryConfig.manifestVersion()}): use the overload
+     * that takes it.
+     *
+     * @see #newWriter(OutputStream, ManifestHeader, int)
+     */
+    public static ManifestWriter newWriter(OutputStream out, ManifestHeader header) {
+        return newWriter(out, header, ManifestFormat.VERSION_1);
+    }
+
+    /**
+     * Writes the header immediately, in format {@code version} (1 or 2); the caller writes
+     * entries, then calls finish(). In version 2 a file of several chunks (or none) must carry
+     * {@link Entry#derivedIdentity} as its hash, since no other is stored.
      *
      * @return a writer that is not thread-safe; closing it closes {@code out}
      * @throws IllegalArgumentException if the header breaks a rule of the format (the id or parent
-     *     is not a valid {@link BackupId}, a node is listed twice, a string is too long)
+     *     is not a valid {@link BackupId}, a node is listed twice, a string is too long),
+     *     or the version is not one this build writes
      * @throws UncheckedIOException if writing to {@code out} fails
      */
-    public static ManifestWriter newWriter(OutputStream out, ManifestHeader header) {
-        return newWriter(out, header, CURRENT_VERSION);
-    }
-
-    /** Writes an older version: for tests that every version still reads back. */
-    static ManifestWriter newWriter(OutputStream out, ManifestHeader header, int version) {
+    public static ManifestWriter newWriter(OutputStream out, ManifestHeader header, int version) {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(header, "header");
         try {
-            if (version == ManifestV1.VERSION) {
-                return new ManifestV1Writer(out, header);
+            if (VERSIONS.contains(version)) {
+                return new ManifestEncoder(out, header, version);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write manifest header", e);
@@ -82,8 +92,8 @@ public final class ManifestCodec {
             ByteArrayOutputStream prefix = new ByteArrayOutputStream(16);
             prefix.write(magic);
             int version = readVersion(in, prefix);
-            if (version == ManifestV1.VERSION) {
-                return new ManifestV1Reader(in, prefix.toByteArray());
+            if (VERSIONS.contains(version)) {
+                return new ManifestDecoder(in, prefix.toByteArray(), version);
             }
             if (version > CURRENT_VERSION) {
                 throw new ManifestFormatException("Cannot read manifest: format version " + version

@@ -15,7 +15,8 @@ public interface ManifestWriter extends Closeable {
      * @throws IllegalArgumentException if the entry breaks a rule of the format: a path that
      *     {@link ManifestPaths} refuses, a node not in the header, a field its type does not have
      *     (a size, hash or chunks on a non-file; a target on a non-symlink), an empty symlink
-     *     target or one holding NUL. Nothing of it is written and the writer stays usable.
+     *     target or one holding NUL; in version 2, a file of several chunks whose hash is not
+     *     {@link Entry#derivedIdentity} (no other can be stored). Nothing of it is written and the writer stays usable.
      */
     void write(Entry entry) throws IOException;
 

@@ -29,14 +29,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ManifestCodecTest {
     private static final String VERSIONS = "dev.s3backup.manifest.TestManifests#versions";
 
-    static List<Entry> everyKind() {
+    static List<Entry> everyKind(int version) {
+        // One chunk whose hash is not the chunk's: version 1 stores any such hash, version 2 only
+        // the identity derived from the chunk list.
+        List<ChunkRef> oddChunks = List.of(new ChunkRef(sha(5), 10));
+        Sha256 oddHash = version == ManifestFormat.VERSION_1 ? sha(4) : Entry.derivedIdentity(oddChunks);
         return List.of(
                 Entry.directory("1", "db", 0755, 1_764_058_000_000_000_000L),
                 file("1", "db/000012.sst", 7 * 1024 * 1024 + 5, 4 * 1024 * 1024, 1),
                 file("1", "db/000013.sst", 1024, 4 * 1024 * 1024, 2),
                 file("1", "db/LOCK", 0, 4 * 1024 * 1024, 3),
                 // one chunk whose hash is not the file's: the model allows it, so must the codec
-                Entry.file("1", "db/odd", 0600, 5, 10, sha(4), List.of(new ChunkRef(sha(5), 10))),
+                Entry.file("1", "db/odd", 0600, 5, 10, oddHash, oddChunks),
                 Entry.symlink("1", "db/CURRENT.link", 1_764_058_000_000_000_001L, "CURRENT"),
                 new Entry("1", "db/abs.link", EntryType.SYMLINK, 0755, -1, 0, null, List.of(), "/etc/../x", -1),
                 Entry.directory("2", "db", 07777, Long.MIN_VALUE),
@@ -49,7 +53,7 @@ class ManifestCodecTest {
     @ParameterizedTest(name = "v{0}")
     @MethodSource(VERSIONS)
     void roundTripsEveryKindOfEntry(int version) throws IOException {
-        List<Entry> entries = everyKind();
+        List<Entry> entries = everyKind(version);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Totals written;
         try (ManifestWriter w = ManifestCodec.newWriter(out, header(), version)) {
@@ -118,7 +122,7 @@ class ManifestCodecTest {
     @ParameterizedTest(name = "v{0}")
     @MethodSource(VERSIONS)
     void roundTripsEntriesInAnyOrder(int version) throws IOException {
-        List<Entry> entries = new ArrayList<>(everyKind());
+        List<Entry> entries = new ArrayList<>(everyKind(version));
         for (int i = 0; i < 200; i++) {
             entries.add(file(i % 2 == 0 ? "1" : "2", "d" + (i % 7) + "/f" + i, i, 16, 100 + i));
         }
@@ -145,7 +149,7 @@ class ManifestCodecTest {
     @ParameterizedTest(name = "v{0}")
     @MethodSource(VERSIONS)
     void everyTruncationIsRejected(int version) throws IOException {
-        byte[] bytes = write(version, header(), everyKind());
+        byte[] bytes = write(version, header(), everyKind(version));
         for (int len = 0; len < bytes.length; len++) {
             byte[] cut = Arrays.copyOf(bytes, len);
             assertThatThrownBy(() -> read(cut))
@@ -158,7 +162,7 @@ class ManifestCodecTest {
     @ParameterizedTest(name = "v{0}")
     @MethodSource(VERSIONS)
     void everySingleByteFlipIsRejected(int version) throws IOException {
-        byte[] bytes = write(version, header(), everyKind());
+        byte[] bytes = write(version, header(), everyKind(version));
         SplittableRandom random = new SplittableRandom(version);
         int magicLength = 8;
         for (int pos = 0; pos < bytes.length; pos++) {
@@ -179,7 +183,7 @@ class ManifestCodecTest {
     @ParameterizedTest(name = "v{0}")
     @MethodSource(VERSIONS)
     void trailingBytesAreRejected(int version) throws IOException {
-        byte[] bytes = write(version, header(), everyKind());
+        byte[] bytes = write(version, header(), everyKind(version));
         byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
         assertThatThrownBy(() -> read(longer)).isInstanceOf(ManifestFormatException.class)
                 .hasMessageContaining("after the end");
@@ -193,7 +197,7 @@ class ManifestCodecTest {
     void aWriterClosedWithoutFinishLeavesAnUnreadableManifest(int version) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ManifestWriter w = ManifestCodec.newWriter(out, header(), version)) {
-            for (Entry e : everyKind()) {
+            for (Entry e : everyKind(version)) {
                 w.write(e);
             }
         }
@@ -254,7 +258,7 @@ class ManifestCodecTest {
                 new ManifestHeader(h.id(), h.name(), h.created(), h.toolVersion(), h.host(), null,
                         List.of(new Node("1", "a"), new Node("1", "b")), h.properties()),
                 new ManifestHeader(h.id(), h.name(), h.created(), h.toolVersion(), h.host(), null, h.nodes(),
-                        Map.of("k", "v".repeat(ManifestV1.MAX_PROPERTY_VALUE_BYTES + 1))));
+                        Map.of("k", "v".repeat(ManifestFormat.MAX_PROPERTY_VALUE_BYTES + 1))));
         for (ManifestHeader b : bad) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             assertThatThrownBy(() -> ManifestCodec.newWriter(out, b, version))
@@ -267,7 +271,7 @@ class ManifestCodecTest {
     @ParameterizedTest(name = "v{0}")
     @MethodSource(VERSIONS)
     void aFailingStreamIsAnIoErrorNotAFormatError(int version) throws IOException {
-        byte[] bytes = write(version, header(), everyKind());
+        byte[] bytes = write(version, header(), everyKind(version));
         for (int failAt : new int[] {3, 20, bytes.length - 40, bytes.length - 1}) {
             InputStream failing = new FilterInputStream(new ByteArrayInputStream(bytes)) {
                 private int offset;

@@ -12,18 +12,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ManifestDiffTest {
-    private static Supplier<ManifestReader> reader(List<Entry> entries) throws IOException {
+    private static final String VERSIONS = "dev.s3backup.manifest.TestManifests#versions";
+
+    private static Supplier<ManifestReader> reader(int version, List<Entry> entries) throws IOException {
         ManifestHeader header = new ManifestHeader(TestManifests.ID, "", TestManifests.CREATED, "test", "host", null,
                 List.of(new Node("n0", "/n0"), new Node("n1", "/n1"), new Node("n2", "/n2")), Map.of());
-        byte[] bytes = TestManifests.write(1, header, entries);
+        byte[] bytes = TestManifests.write(version, header, entries);
         return () -> ManifestCodec.newReader(new ByteArrayInputStream(bytes));
     }
 
-    @Test
-    void addedRemovedAndModifiedButNotAnMtimeAlone() throws IOException {
+    @ParameterizedTest(name = "v{0}")
+    @MethodSource(VERSIONS)
+    void addedRemovedAndModifiedButNotAnMtimeAlone(int version) throws IOException {
         Entry same = TestManifests.file("n1", "same.sst", 100, 1 << 20, 1);
         Entry touched = TestManifests.file("n1", "touched", 10, 1 << 20, 2);
         Entry touchedLater = new Entry("n1", "touched", EntryType.FILE, touched.mode(), touched.mtimeNanos() + 1_000_000,
@@ -38,8 +42,8 @@ class ManifestDiffTest {
         Entry fresh = TestManifests.file("", "coordinator.bin", 9, 1 << 20, 6);
 
         List<Difference> out = new ArrayList<>();
-        ManifestDiff.Totals t = ManifestDiff.diff(reader(List.of(same, touched, rewritten, chmod, link, gone)),
-                reader(List.of(same, touchedLater, rewrittenAfter, chmodAfter, relinked, fresh)), out::add);
+        ManifestDiff.Totals t = ManifestDiff.diff(reader(version, List.of(same, touched, rewritten, chmod, link, gone)),
+                reader(version, List.of(same, touchedLater, rewrittenAfter, chmodAfter, relinked, fresh)), out::add);
 
         assertThat(out).containsExactly(
                 new Difference(Change.MODIFIED, "n1", "MANIFEST-1", EntryType.FILE, 10, 30),
@@ -52,9 +56,27 @@ class ManifestDiffTest {
         assertThat(t.count(Change.ADDED)).isEqualTo(1);
     }
 
+    /**
+     * Diff compares identities: a multi-chunk file's is its whole-file SHA-256 in version 1 and
+     * derived from its chunks in version 2, so the same bytes backed up in each show as modified.
+     */
+    @org.junit.jupiter.api.Test
+    void aMultiChunkFileDiffersBetweenAVersion1AndAVersion2Backup() throws IOException {
+        Entry inV2 = TestManifests.file("n1", "big.sst", 3 << 20, 1 << 20, 1);
+        Entry inV1 = new Entry("n1", "big.sst", EntryType.FILE, inV2.mode(), inV2.mtimeNanos(), inV2.size(),
+                TestManifests.sha(77), inV2.chunks(), null, -1);
+        Entry small = TestManifests.file("n1", "CURRENT", 16, 1 << 20, 2);
+
+        List<Difference> out = new ArrayList<>();
+        ManifestDiff.diff(reader(1, List.of(inV1, small)), reader(2, List.of(inV2, small)), out::add);
+
+        assertThat(out).containsExactly(new Difference(Change.MODIFIED, "n1", "big.sst", EntryType.FILE, 3 << 20, 3 << 20));
+    }
+
     /** Against a plain map of the two trees, for many random pairs (the table grows several times). */
-    @Test
-    void agreesWithAMapOfBothTrees() throws IOException {
+    @ParameterizedTest(name = "v{0}")
+    @MethodSource(VERSIONS)
+    void agreesWithAMapOfBothTrees(int version) throws IOException {
         SplittableRandom random = new SplittableRandom(42);
         for (int round = 0; round < 20; round++) {
             Map<String, Entry> a = new HashMap<>();
@@ -76,7 +98,7 @@ class ManifestDiffTest {
                 b.put(path, TestManifests.file("n0", path, 5, 1 << 20, random.nextLong()));
             }
             Map<Change, Integer> counts = new HashMap<>();
-            ManifestDiff.diff(reader(new ArrayList<>(a.values())), reader(new ArrayList<>(b.values())),
+            ManifestDiff.diff(reader(version, new ArrayList<>(a.values())), reader(version, new ArrayList<>(b.values())),
                     d -> counts.merge(d.change(), 1, Integer::sum));
             long removed = a.keySet().stream().filter(p -> !b.containsKey(p)).count();
             long added = b.keySet().stream().filter(p -> !a.containsKey(p)).count();

@@ -24,8 +24,9 @@ import java.util.zip.Inflater;
 import dev.s3backup.manifest.testing.Fuzz;
 import dev.s3backup.manifest.testing.Fuzz.Tally;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Property-based fuzzing of the manifest decoder: whatever the bytes, reading a manifest either
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.TestInfo;
  * failure names the seed and try that replay it. Each property runs 1,000 tries by default
  * (seconds). A long campaign: {@code mvn -B -o verify -pl manifest -am -Dtest=ManifestFuzzTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Ds3backup.fuzz.tries=250000} (four properties, so
- * 1,000,000 tries; see docs/reliability/hostile.md).
+ * 1,000,000 tries per format version; see docs/reliability/hostile.md). Every property runs once
+ * per manifest version this build reads.
  */
 class ManifestFuzzTest {
     /** A reader may hold a 1 MiB property value and its buffers; everything else is per byte read. */
@@ -63,15 +65,19 @@ class ManifestFuzzTest {
 
     // ---- properties ------------------------------------------------------------------------
 
-    @Test
-    void randomBytesAreAFormatError(TestInfo test) {
-        Fuzz.check(test, TRIES, (random, tally) -> assertCleanlyDecoded(randomInput(random), tally));
+    private static final String VERSIONS = "dev.s3backup.manifest.TestManifests#versions";
+
+    @ParameterizedTest(name = "v{0}")
+    @MethodSource(VERSIONS)
+    void randomBytesAreAFormatError(int version, TestInfo test) {
+        Fuzz.check(test, TRIES, (random, tally) -> assertCleanlyDecoded(randomInput(random, version), tally));
     }
 
-    @Test
-    void aStoredManifestMutatedAnywhereIsRejected(TestInfo test) {
+    @ParameterizedTest(name = "v{0}")
+    @MethodSource(VERSIONS)
+    void aStoredManifestMutatedAnywhereIsRejected(int version, TestInfo test) {
         Fuzz.check(test, TRIES, (random, tally) -> {
-            byte[] manifest = validManifest(random);
+            byte[] manifest = validManifest(random, version);
             byte[] mutated = mutate(manifest, random);
             Outcome outcome = assertCleanlyDecoded(mutated, tally);
             if (!Arrays.equals(mutated, manifest)) {
@@ -81,20 +87,22 @@ class ManifestFuzzTest {
         });
     }
 
-    @Test
-    void aMutatedBodyWithAFixedUpChecksumIsDecodedOrRejectedCleanly(TestInfo test) {
+    @ParameterizedTest(name = "v{0}")
+    @MethodSource(VERSIONS)
+    void aMutatedBodyWithAFixedUpChecksumIsDecodedOrRejectedCleanly(int version, TestInfo test) {
         Fuzz.check(test, TRIES, (random, tally) -> {
-            byte[] body = inflateBody(validManifest(random));
-            assertCleanlyDecoded(restore(mutate(body, random)), tally);
+            byte[] body = inflateBody(validManifest(random, version));
+            assertCleanlyDecoded(restore(mutate(body, random), version), tally);
         });
     }
 
-    @Test
-    void lyingNumbersInEveryFieldAreRejectedCleanly(TestInfo test) {
+    @ParameterizedTest(name = "v{0}")
+    @MethodSource(VERSIONS)
+    void lyingNumbersInEveryFieldAreRejectedCleanly(int version, TestInfo test) {
         Fuzz.check(test, TRIES, (random, tally) -> {
             List<Entry> entries = validEntries(random);
-            byte[] body = new LyingBody(random, 0.05).emit(entries);
-            assertCleanlyDecoded(restore(body), tally);
+            byte[] body = new LyingBody(random, 0.05, version).emit(entries);
+            assertCleanlyDecoded(restore(body, version), tally);
         });
     }
 
@@ -167,14 +175,14 @@ class ManifestFuzzTest {
 
     /**
      * Up to 2 KiB of random bytes as they are, after a valid prefix (so that they reach the
-     * version-1 decoder), or as a zlib body with a correct checksum.
+     * decoder of {@code version}), or as a zlib body with a correct checksum.
      */
-    private static byte[] randomInput(SplittableRandom random) {
+    private static byte[] randomInput(SplittableRandom random, int version) {
         byte[] bytes = randomBytes(random, 2048);
         return switch (random.nextInt(3)) {
             case 0 -> bytes;
-            case 1 -> concat(ManifestCodec.prefix(1), bytes);
-            default -> restore(bytes);
+            case 1 -> concat(ManifestCodec.prefix(version), bytes);
+            default -> restore(bytes, version);
         };
     }
 
@@ -204,9 +212,9 @@ class ManifestFuzzTest {
         return b;
     }
 
-    private static byte[] validManifest(SplittableRandom random) throws IOException {
+    private static byte[] validManifest(SplittableRandom random, int version) throws IOException {
         List<Entry> entries = validEntries(random);
-        return TestManifests.write(1, header(entries), entries);
+        return TestManifests.write(version, header(entries), entries);
     }
 
     private static final List<String> NODES = List.of("1", "2", "node-3");
@@ -338,7 +346,7 @@ class ManifestFuzzTest {
         return out;
     }
 
-    /** The decompressed body of a version-1 manifest (magic and version, zlib body, SHA-256). */
+    /** The decompressed body of a manifest (magic and a one-byte version, zlib body, SHA-256). */
     static byte[] inflateBody(byte[] manifest) {
         int prefix = ManifestCodec.prefix(1).length;
         Inflater inflater = new Inflater();
@@ -362,9 +370,9 @@ class ManifestFuzzTest {
     }
 
     /** A stored manifest around {@code body}: prefix, zlib of the body, and a correct SHA-256. */
-    static byte[] restore(byte[] body) {
+    static byte[] restore(byte[] body, int version) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ManifestCodec.prefix(1));
+        out.writeBytes(ManifestCodec.prefix(version));
         Deflater deflater = new Deflater();
         try {
             deflater.setInput(body);
@@ -410,18 +418,20 @@ class ManifestFuzzTest {
     }
 
     /**
-     * Writes a version-1 body field by field as the writer would (docs/FORMAT.md), except that
+     * Writes a body of {@code version} field by field as the writer would (docs/FORMAT.md), except that
      * each number (count, length, size, offset, index, mode) is replaced by an extreme value with
      * a small probability: a lying size field in every position the format has one.
      */
     private static final class LyingBody {
         private final SplittableRandom random;
         private final double lieRate;
+        private final int version;
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        LyingBody(SplittableRandom random, double lieRate) {
+        LyingBody(SplittableRandom random, double lieRate, int version) {
             this.random = random;
             this.lieRate = lieRate;
+            this.version = version;
         }
 
         byte[] emit(List<Entry> entries) {
@@ -450,11 +460,11 @@ class ManifestFuzzTest {
             long refs = 0;
             for (Entry e : entries) {
                 int tag = switch (e.type()) {
-                    case FILE -> e.packed() ? ManifestV1.TAG_FILE_PACKED
+                    case FILE -> e.packed() ? ManifestFormat.TAG_FILE_PACKED
                             : e.chunks().size() == 1 && e.chunks().get(0).hash().equals(e.sha256())
-                            ? ManifestV1.TAG_FILE_ONE_CHUNK : ManifestV1.TAG_FILE;
-                    case DIRECTORY -> ManifestV1.TAG_DIRECTORY;
-                    case SYMLINK -> ManifestV1.TAG_SYMLINK;
+                            ? ManifestFormat.TAG_FILE_ONE_CHUNK : ManifestFormat.TAG_FILE;
+                    case DIRECTORY -> ManifestFormat.TAG_DIRECTORY;
+                    case SYMLINK -> ManifestFormat.TAG_SYMLINK;
                 };
                 out.write(tag);
                 number(e.node().isEmpty() ? 0 : NODES.indexOf(e.node()) + 1);
@@ -463,27 +473,29 @@ class ManifestFuzzTest {
                 number(e.mode());
                 zigzag(e.mtimeNanos());
                 switch (tag) {
-                    case ManifestV1.TAG_FILE -> {
+                    case ManifestFormat.TAG_FILE -> {
                         number(e.size());
-                        out.writeBytes(e.sha256().bytes());
+                        if (version == ManifestFormat.VERSION_1) {
+                            out.writeBytes(e.sha256().bytes());
+                        }
                         number(e.chunks().size());
                         for (ChunkRef c : e.chunks()) {
                             number(c.length());
                             out.writeBytes(c.hash().bytes());
                         }
                     }
-                    case ManifestV1.TAG_FILE_ONE_CHUNK -> {
+                    case ManifestFormat.TAG_FILE_ONE_CHUNK -> {
                         number(e.size());
                         out.writeBytes(e.sha256().bytes());
                     }
-                    case ManifestV1.TAG_FILE_PACKED -> {
+                    case ManifestFormat.TAG_FILE_PACKED -> {
                         number(e.size());
                         out.writeBytes(e.sha256().bytes());
                         number(e.chunks().get(0).length());
                         out.writeBytes(e.chunks().get(0).hash().bytes());
                         number(e.packOffset());
                     }
-                    case ManifestV1.TAG_SYMLINK -> string(e.linkTarget());
+                    case ManifestFormat.TAG_SYMLINK -> string(e.linkTarget());
                     default -> { }
                 }
                 switch (e.type()) {
@@ -496,7 +508,7 @@ class ManifestFuzzTest {
                     case SYMLINK -> links++;
                 }
             }
-            out.write(ManifestV1.TAG_END);
+            out.write(ManifestFormat.TAG_END);
             for (long total : new long[] {files, dirs, links, bytes, refs}) {
                 number(total);
             }

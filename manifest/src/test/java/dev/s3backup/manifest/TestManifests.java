@@ -63,7 +63,8 @@ final class TestManifests {
             chunks.add(new ChunkRef(sha(seed * 1_000_003 + i++), len));
             left -= len;
         }
-        Sha256 whole = chunks.size() == 1 ? chunks.get(0).hash() : sha(~seed);
+        // What every version stores: a whole-file hash in v1 may be any value, v2 stores none.
+        Sha256 whole = chunks.size() == 1 ? chunks.get(0).hash() : Entry.derivedIdentity(chunks);
         return Entry.file(node, path, 0644, 1_764_058_389_000_000_000L + seed * 1_000_001L, size, whole, chunks);
     }
 

@@ -1,7 +1,10 @@
 package dev.s3backup.core.push;
 
+import dev.s3backup.manifest.ChunkRef;
 import dev.s3backup.manifest.Sha256;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,6 +33,10 @@ public class HashBenchmark {
     @Param({"4194304", "33554432"})
     public int fileSize;
 
+    /** Version 1 hashes a multi-chunk file a second time, whole; version 2 derives its identity from its chunks. */
+    @Param({"1", "2"})
+    public int manifestVersion;
+
     private byte[] file;
     /** The file cut into chunk buffers up front, as Push's reads leave it: no copy is timed. */
     private byte[][] chunks;
@@ -57,10 +64,12 @@ public class HashBenchmark {
     /** What Push does per file once a chunk is read into a buffer: hash it, then the file hash. */
     @Benchmark
     public Sha256 pushFileHasher() {
-        FileHasher hasher = new FileHasher(fileSize, CHUNK);
+        FileHasher hasher = new FileHasher(Sha256.newDigest(), fileSize, CHUNK, manifestVersion);
+        List<ChunkRef> refs = new ArrayList<>(chunks.length);
         for (int i = 0; i < chunks.length; i++) {
-            hasher.chunk(chunks[i], Math.min(CHUNK, fileSize - i * CHUNK));
+            int length = Math.min(CHUNK, fileSize - i * CHUNK);
+            refs.add(new ChunkRef(hasher.chunk(chunks[i], length), length));
         }
-        return hasher.fileHash();
+        return hasher.fileHash(refs);
     }
 }

@@ -1,5 +1,6 @@
 package dev.s3backup.core.push;
 
+import dev.s3backup.manifest.Sha256;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -40,7 +41,7 @@ public class PackBenchmark {
         new SplittableRandom(fileSize).nextBytes(data);
         pool = new BufferPool(PACK, 2);
         sink = blackhole;
-        packer = new Packer(PACK, pool, (ref, buffer) -> {
+        packer = new Packer(PACK, pool, Sha256::digest, (ref, buffer) -> {
             sink.consume(ref);
             pool.release(buffer);
         });

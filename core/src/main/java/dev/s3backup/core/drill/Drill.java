@@ -5,6 +5,7 @@ import dev.s3backup.core.BackupException.Reason;
 import dev.s3backup.core.drill.DrillResult.Check;
 import dev.s3backup.core.drill.DrillResult.Outcome;
 import dev.s3backup.core.drill.DrillResult.Step;
+import dev.s3backup.core.repo.ContentCheck;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.restore.Restore;
 import dev.s3backup.core.restore.RestoreOptions;
@@ -463,14 +464,10 @@ public final class Drill {
                     continue;
                 }
                 String dest = e.node().isEmpty() ? e.path() : e.node() + "/" + e.path();
-                MessageDigest digest = Sha256.newDigest();
                 try (InputStream in = Files.newInputStream(root.resolve(dest))) {
-                    for (int r = in.read(buffer); r >= 0; r = in.read(buffer)) {
-                        digest.update(buffer, 0, r);
+                    if (!ContentCheck.matches(repository, e, in, buffer)) {
+                        problems.add(dest);
                     }
-                }
-                if (!Sha256.of(digest.digest()).equals(e.sha256())) {
-                    problems.add(dest);
                 }
                 n++;
             }

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * Packs small files into shared chunks ("packs") of up to one chunk size, so that a directory
  * of thousands of tiny files costs a few PUTs instead of one each (and no 128 KB minimum charge
  * per object in infrequent-access classes). A pack is an ordinary content-addressed chunk; each
- * file is a slice of it, verified on restore by the file's own SHA-256.
+ * file is a slice of it, verified on restore by the file's own content address.
  */
 final class Packer {
     /** Where a file's bytes landed: the pack (known once sealed) and the offset in it. */
@@ -17,6 +17,7 @@ final class Packer {
 
     private final int capacity;
     private final BufferPool pool;
+    private final Addresser addresser;
     private final Sink sink;
     private byte[] buffer;
     private int used;
@@ -28,9 +29,15 @@ final class Packer {
         void store(ChunkRef ref, byte[] buffer);
     }
 
-    Packer(int capacity, BufferPool pool, Sink sink) {
+    /** The repository's content address of {@code b[off, off + len)} ({@code Repository::address}). */
+    interface Addresser {
+        Sha256 address(byte[] b, int off, int len);
+    }
+
+    Packer(int capacity, BufferPool pool, Addresser addresser, Sink sink) {
         this.capacity = capacity;
         this.pool = pool;
+        this.addresser = addresser;
         this.sink = sink;
     }
 
@@ -72,7 +79,7 @@ final class Packer {
         CompletableFuture<ChunkRef> pack = current;
         buffer = null;
         current = null;
-        ChunkRef ref = new ChunkRef(Sha256.digest(sealed, 0, length), length);
+        ChunkRef ref = new ChunkRef(addresser.address(sealed, 0, length), length);
         sink.store(ref, sealed);
         pack.complete(ref);
     }

@@ -230,11 +230,11 @@ public final class Push {
             int chunkSize = repository.config().chunkSize();
             int buffers = (int) Math.max(2, Math.min(Integer.MAX_VALUE, options.maxInFlightBytes() / chunkSize));
             BufferPool pool = new BufferPool(chunkSize, buffers);
-            packer = new Packer(chunkSize, pool, (ref, buffer) -> storePack(ref, buffer, pool, uploaders));
+            packer = new Packer(chunkSize, pool, repository::address, (ref, buffer) -> storePack(ref, buffer, pool, uploaders));
             checkpoints = options.dryRun() ? null : new Checkpoints();
             manifestFile = ManifestSpool.create(Path.of(System.getProperty("java.io.tmpdir")));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(manifestFile), 1 << 16);
-                 ManifestWriter writer = ManifestCodec.newWriter(out, header)) {
+                 ManifestWriter writer = ManifestCodec.newWriter(out, header, repository.config().manifestVersion())) {
                 Deque<CompletableFuture<Entry>> pending = new ArrayDeque<>();
                 for (SourceFile file : files) {
                     pending.add(entryOf(file, pool, readers, uploaders));
@@ -475,7 +475,8 @@ public final class Push {
         if (before.size() > 0 && before.size() < Math.min(packBelow, chunkSize)) {
             return readSmallFile(file, before, readStart);
         }
-        FileHasher hasher = new FileHasher(before.size(), chunkSize);
+        FileHasher hasher = new FileHasher(repository.newAddressDigest(), before.size(), chunkSize,
+                repository.config().manifestVersion());
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             while (true) {
                 byte[] buffer = pool.acquire();
@@ -510,7 +511,7 @@ public final class Push {
             throw new BackupException(Reason.IO, "Cannot back up " + path + ": interrupted", e);
         }
         progress.filesDone.increment();
-        Sha256 fileHash = hasher.fileHash();
+        Sha256 fileHash = hasher.fileHash(chunks);
         Entry entry = Entry.file(file.node(), file.relativePath(), before.mode(), before.mtimeNanos(), read,
                 fileHash, chunks);
         // Cached only once its chunks are stored: a checkpoint then never names a chunk still in flight.
@@ -538,7 +539,7 @@ public final class Push {
         } catch (IOException e) {
             throw sourceFailure(path, e);
         }
-        Sha256 sha = Sha256.digest(data, 0, n);
+        Sha256 sha = repository.address(data, 0, n);
         progress.bytesScanned.add(n);
         progress.filesDone.increment();
         CompletableFuture<SmallFileIndex.Slice> where;
@@ -620,7 +621,7 @@ public final class Push {
             } else if (options.dryRun()) {
                 created = repository.store().head(key).isEmpty();
             } else {
-                Payload payload = Payload.of(buffer, 0, length, hash.bytes())
+                Payload payload = Payload.of(buffer, 0, length, repository.uploadChecksum(hash))
                         .withRetention(lock == null ? null : lock.forNewChunk());
                 created = repository.store().putIfAbsent(key, payload) == PutOutcome.CREATED;
                 if (created && lock != null) {

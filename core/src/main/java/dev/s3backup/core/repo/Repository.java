@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A repository opened on an {@link ObjectStore}: its config, its backups (one manifest each)
@@ -41,14 +42,23 @@ public final class Repository implements AutoCloseable {
     private final KeySlots.Unlocked unlocked;
     /** Null when nothing is sealed. */
     private final SealingObjectStore sealing;
+    /** Makes the digests that turn content into its address: see {@link #withAddressDigests}. */
+    private final Supplier<MessageDigest> addressDigests;
 
     private Repository(ObjectStore store, RequestCounts requests, RepositoryConfig config, KeySlots.Unlocked unlocked,
                        SealingObjectStore sealing) {
+        this(store, requests, config, unlocked, sealing,
+                unlocked == null ? PLAIN_ADDRESSES : unlocked.keys()::newAddressDigest);
+    }
+
+    private Repository(ObjectStore store, RequestCounts requests, RepositoryConfig config, KeySlots.Unlocked unlocked,
+                       SealingObjectStore sealing, Supplier<MessageDigest> addressDigests) {
         this.store = store;
         this.requests = requests;
         this.config = config;
         this.unlocked = unlocked;
         this.sealing = sealing;
+        this.addressDigests = addressDigests;
     }
 
     /**
@@ -96,7 +106,7 @@ public final class Repository implements AutoCloseable {
 
     /** This repository seen through {@code view}, a wrapper of {@link #store()} (a backup set's part). */
     public Repository through(ObjectStore view) {
-        return new Repository(view, requests, config, unlocked, sealing);
+        return new Repository(view, requests, config, unlocked, sealing, addressDigests);
     }
 
     /** The key slot that opened this repository, or empty for a plain one. */
@@ -107,21 +117,6 @@ public final class Repository implements AutoCloseable {
     /** The master key, for wrapping it into a new slot ({@code key add}); empty for a plain repository. */
     public Optional<RepositoryKeys> keys() {
         return unlocked == null ? Optional.empty() : Optional.of(unlocked.keys());
-    }
-
-    /** A digest of content addresses: SHA-256, or HMAC-SHA256 under the repository's key when encrypted. */
-    public MessageDigest newAddressDigest() {
-        return unlocked == null ? Sha256.newDigest() : unlocked.keys().newAddressDigest();
-    }
-
-    /** The content address of {@code data[offset, offset+length)}. */
-    public Sha256 address(byte[] data, int offset, int length) {
-        if (unlocked == null) {
-            return Sha256.digest(data, offset, length);
-        }
-        MessageDigest digest = newAddressDigest();
-        digest.update(data, offset, length);
-        return Sha256.of(digest.digest());
     }
 
     /**
@@ -211,6 +206,44 @@ public final class Repository implements AutoCloseable {
 
     public RepositoryConfig config() {
         return config;
+    }
+
+    private static final Supplier<MessageDigest> PLAIN_ADDRESSES = Sha256::newDigest;
+
+    /**
+     * This repository, with content addresses computed by the digests {@code digests} makes
+     * (e.g. HMAC-SHA256 under a key of an encrypted repository) instead of plain SHA-256. The
+     * result shares this one's store, counts and config and replaces it: close only one. Every
+     * chunk, pack and small-file address goes through {@link #newAddressDigest()} or
+     * {@link #address}; a manifest's trailer and a multi-chunk file's derived identity
+     * ({@code Entry.derivedIdentity}, over addresses) stay plain SHA-256.
+     *
+     * @param digests makes a fresh digest with a 32-byte output per call; called from many threads
+     */
+    public Repository withAddressDigests(Supplier<MessageDigest> digests) {
+        return new Repository(store, requests, config, unlocked, sealing,
+                java.util.Objects.requireNonNull(digests, "digests"));
+    }
+
+    /** A fresh digest that computes content addresses; not thread-safe, one per use. */
+    public MessageDigest newAddressDigest() {
+        return addressDigests.get();
+    }
+
+    /** The content address of {@code b[off, off + len)}. */
+    public Sha256 address(byte[] b, int off, int len) {
+        MessageDigest digest = addressDigests.get();
+        digest.update(b, off, len);
+        return Sha256.of(digest.digest());
+    }
+
+    /**
+     * The SHA-256 to send with a chunk's upload so the store verifies its body end to end
+     * (S3's {@code x-amz-checksum-sha256}): the address itself when addresses are plain SHA-256,
+     * else null, and the store hashes what it sends.
+     */
+    public byte[] uploadChecksum(Sha256 address) {
+        return addressDigests == PLAIN_ADDRESSES && sealing == null ? address.bytes() : null;
     }
 
     /** The store, with every request counted. */

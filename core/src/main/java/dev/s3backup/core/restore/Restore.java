@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.s3backup.core.BackupException;
 import dev.s3backup.core.BackupException.Reason;
+import dev.s3backup.core.repo.ContentCheck;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.store.StoreException;
 import dev.s3backup.manifest.ChunkRef;
@@ -309,12 +310,10 @@ public final class Restore {
                 progress.filesDone.increment();
                 return;
             }
-            // A file of one whole chunk has that chunk's bytes: the chunk's check verifies the file
-            // too, and its bytes are hashed once. Otherwise (several chunks, a slice of a pack, or
-            // a manifest whose hashes disagree) the file's own digest is checked as well.
-            boolean chunkIsFile = !e.packed() && e.chunks().size() == 1 && e.chunks().get(0).length() == e.size()
-                    && e.chunks().get(0).hash().equals(e.sha256());
-            MessageDigest fileDigest = chunkIsFile ? null : Sha256.newDigest();
+            // A file of one whole chunk, or whose identity is derived from its chunks (manifest v2),
+            // is checked by its chunks' checks and its bytes are hashed once. Otherwise (a slice of
+            // a pack, a v1 multi-chunk file) the file's own digest is checked as well.
+            MessageDigest fileDigest = ContentCheck.fileDigest(repository, e);
             try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
                 for (ChunkRef chunk : e.chunks()) {
@@ -354,19 +353,14 @@ public final class Restore {
         }
     }
 
-    /** Whether the target already holds this file's exact content (size, then SHA-256). */
-    private static boolean alreadyRestored(Path path, Entry e) throws IOException {
+    /** Whether the target already holds this file's exact content (size, then its hashes). */
+    private boolean alreadyRestored(Path path, Entry e) throws IOException {
         if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.size(path) != e.size()) {
             return false;
         }
-        MessageDigest digest = Sha256.newDigest();
-        byte[] buffer = STREAM_BUFFER.get();
         try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
-            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-                digest.update(buffer, 0, n);
-            }
+            return ContentCheck.matches(repository, e, in, STREAM_BUFFER.get());
         }
-        return Sha256.of(digest.digest()).equals(e.sha256());
     }
 
     /**
@@ -394,12 +388,13 @@ public final class Restore {
      * is fed the same bytes.
      */
     private void streamChunk(ChunkRef chunk, FileChannel out, MessageDigest fileDigest) throws IOException {
-        MessageDigest chunkDigest = Sha256.newDigest();
+        MessageDigest chunkDigest = repository.newAddressDigest();
         byte[] buffer = STREAM_BUFFER.get();
         long total = 0;
         try (InputStream in = repository.openChunk(chunk.hash())) {
             int n;
-            while ((n = in.read(buffer)) > 0) {
+            // Whole buffers, not whatever a socket read returns: SHA-256 is faster on big blocks.
+            while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
                 total += n;
                 if (total > chunk.length()) {
                     break;
@@ -446,7 +441,7 @@ public final class Restore {
         } catch (BackupException e) {
             throw chunkFailure(chunk, e);
         }
-        if (n != data.length || extra != -1 || !Sha256.digest(data, 0, n).equals(chunk.hash())) {
+        if (n != data.length || extra != -1 || !repository.address(data, 0, n).equals(chunk.hash())) {
             throw new BackupException(Reason.INTEGRITY, "chunk " + chunk.hash()
                     + " is corrupt (its content does not match its hash)");
         }

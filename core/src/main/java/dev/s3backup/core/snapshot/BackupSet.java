@@ -233,7 +233,7 @@ public final class BackupSet {
         try {
             file = Files.createTempFile(tempDir, "s3backup-set-", ".tmp");
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file));
-                 ManifestWriter writer = ManifestCodec.newWriter(out, header)) {
+                 ManifestWriter writer = ManifestCodec.newWriter(out, header, repo.config().manifestVersion())) {
                 java.util.Set<String> loose = new java.util.HashSet<>();
                 for (String token : expected) {
                     try (ManifestReader r = ManifestCodec.newReader(store.get(partKey(setId, token)))) {

@@ -191,7 +191,8 @@ class PushTest {
             int length = bigEntry.chunks().get(i).length();
             assertThat(bigEntry.chunks().get(i).hash()).isEqualTo(Sha256.digest(big, i * CHUNK, length));
         }
-        assertThat(bigEntry.sha256()).isEqualTo(Sha256.digest(big, 0, big.length));
+        // Manifest version 2 (format 3): the file's identity comes from its chunks, its bytes are hashed once.
+        assertThat(bigEntry.sha256()).isEqualTo(Entry.derivedIdentity(bigEntry.chunks()));
         // Exactly two chunks: no empty third chunk at the end.
         assertThat(entry(store, r.backupId(), "n1", "exact.sst").chunks()).extracting(ChunkRef::length)
                 .containsExactly(CHUNK, CHUNK);
@@ -214,7 +215,7 @@ class PushTest {
         assertThat(empty.type()).isEqualTo(EntryType.FILE);
         assertThat(empty.size()).isZero();
         assertThat(empty.chunks()).isEmpty();
-        assertThat(empty.sha256()).isEqualTo(Sha256.digest(new byte[0], 0, 0));
+        assertThat(empty.sha256()).isEqualTo(Entry.derivedIdentity(List.of()));
         assertThat(r.chunksNew()).isZero();
         assertThat(r.files()).isEqualTo(2);
         assertThat(keys(store, RepositoryLayout.CHUNKS)).isEmpty();
@@ -414,7 +415,12 @@ class PushTest {
         assertThat(r.chunksNew()).isEqualTo(50 + 8 + 1);
         // Every upload holds one of the 2 chunk buffers: no more than 2 chunk puts at once.
         assertThat(probe.max.get()).isBetween(1, 2);
-        assertThat(entry(store, r.backupId(), "n1", "big.sst").sha256()).isEqualTo(Sha256.digest(big, 0, big.length));
+        Entry bigEntry = entry(store, r.backupId(), "n1", "big.sst");
+        assertThat(bigEntry.chunks()).hasSize(50);
+        for (int i = 0; i < 50; i++) {
+            assertThat(bigEntry.chunks().get(i).hash()).isEqualTo(Sha256.digest(big, i * CHUNK, CHUNK));
+        }
+        assertThat(bigEntry.sha256()).isEqualTo(Entry.derivedIdentity(bigEntry.chunks()));
     }
 
     @Test

@@ -14,11 +14,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads manifest format version 1 (docs/FORMAT.md). Every count and length is checked
+ * Reads manifest format version 1 or 2 (docs/FORMAT.md). Every count and length is checked
  * against a limit before anything is allocated by it, and nothing is sized from an untrusted
  * count, so a hostile manifest costs at most a bounded amount of memory per entry.
  */
-final class ManifestV1Reader implements ManifestReader {
+final class ManifestDecoder implements ManifestReader {
+    private final int version;
     private final InputStream raw;
     private final InflatingInput in;
     private final ManifestHeader header;
@@ -30,8 +31,9 @@ final class ManifestV1Reader implements ManifestReader {
     private Totals totals;
     private boolean failed;
 
-    /** {@code prefix} is the magic and version already read from {@code raw}. */
-    ManifestV1Reader(InputStream raw, byte[] prefix) throws IOException {
+    /** {@code prefix} is the magic and {@code version} already read from {@code raw}. */
+    ManifestDecoder(InputStream raw, byte[] prefix, int version) throws IOException {
+        this.version = version;
         this.raw = raw;
         MessageDigest digest = Sha256.newDigest();
         digest.update(prefix);
@@ -53,7 +55,7 @@ final class ManifestV1Reader implements ManifestReader {
 
     @Override
     public int formatVersion() {
-        return ManifestV1.VERSION;
+        return version;
     }
 
     @Override
@@ -73,7 +75,7 @@ final class ManifestV1Reader implements ManifestReader {
         try {
             int tag = in.readByte();
             Entry e;
-            if (tag == ManifestV1.TAG_END) {
+            if (tag == ManifestFormat.TAG_END) {
                 readTrailer();
                 e = null;
             } else {
@@ -118,11 +120,11 @@ final class ManifestV1Reader implements ManifestReader {
     }
 
     private ManifestHeader readHeader() throws IOException {
-        String id = headerString("id", ManifestV1.MAX_STRING_BYTES);
+        String id = headerString("id", ManifestFormat.MAX_STRING_BYTES);
         if (!BackupId.isValid(id)) {
             throw InflatingInput.format("header: id is not a valid backup id: " + id);
         }
-        String name = headerString("name", ManifestV1.MAX_STRING_BYTES);
+        String name = headerString("name", ManifestFormat.MAX_STRING_BYTES);
         Instant created;
         long seconds = in.readZigZag();
         int nanos = in.readVarInt("nanoseconds of created", 999_999_999);
@@ -131,38 +133,38 @@ final class ManifestV1Reader implements ManifestReader {
         } catch (DateTimeException e) {
             throw InflatingInput.format("header: created is out of range: " + seconds + "s");
         }
-        String toolVersion = headerString("toolVersion", ManifestV1.MAX_STRING_BYTES);
-        String host = headerString("host", ManifestV1.MAX_STRING_BYTES);
+        String toolVersion = headerString("toolVersion", ManifestFormat.MAX_STRING_BYTES);
+        String host = headerString("host", ManifestFormat.MAX_STRING_BYTES);
         String parent = switch (in.readByte()) {
             case 0 -> null;
-            case 1 -> headerString("parent", ManifestV1.MAX_STRING_BYTES);
+            case 1 -> headerString("parent", ManifestFormat.MAX_STRING_BYTES);
             default -> throw InflatingInput.format("header: bad parent marker");
         };
         if (parent != null && !BackupId.isValid(parent)) {
             throw InflatingInput.format("header: parent is not a valid backup id: " + parent);
         }
 
-        int nodeCount = in.readVarInt("node count", ManifestV1.MAX_NODES);
+        int nodeCount = in.readVarInt("node count", ManifestFormat.MAX_NODES);
         List<Node> nodes = new ArrayList<>(Math.min(nodeCount, 1024));
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < nodeCount; i++) {
-            Node node = new Node(headerString("node token", ManifestV1.MAX_TOKEN_BYTES),
-                    headerString("node source", ManifestV1.MAX_STRING_BYTES));
+            Node node = new Node(headerString("node token", ManifestFormat.MAX_TOKEN_BYTES),
+                    headerString("node source", ManifestFormat.MAX_STRING_BYTES));
             if (!seen.add(node.token())) {
                 throw InflatingInput.format("header: node '" + node.token() + "' is listed twice");
             }
             nodes.add(node);
         }
 
-        int propertyCount = in.readVarInt("property count", ManifestV1.MAX_PROPERTIES);
+        int propertyCount = in.readVarInt("property count", ManifestFormat.MAX_PROPERTIES);
         Map<String, String> properties = new LinkedHashMap<>();
         String prevKey = null;
         for (int i = 0; i < propertyCount; i++) {
-            String key = headerString("property name", ManifestV1.MAX_STRING_BYTES);
+            String key = headerString("property name", ManifestFormat.MAX_STRING_BYTES);
             if (prevKey != null && prevKey.compareTo(key) >= 0) {
                 throw InflatingInput.format("header: properties are not in strictly ascending order at '" + key + "'");
             }
-            properties.put(key, headerString("property " + key, ManifestV1.MAX_PROPERTY_VALUE_BYTES));
+            properties.put(key, headerString("property " + key, ManifestFormat.MAX_PROPERTY_VALUE_BYTES));
             prevKey = key;
         }
         return new ManifestHeader(id, name, created, toolVersion, host, parent, nodes, properties);
@@ -171,18 +173,18 @@ final class ManifestV1Reader implements ManifestReader {
     private String headerString(String what, int maxBytes) throws IOException {
         int len = in.readVarInt("length of " + what, maxBytes);
         headerBytes += len;
-        if (headerBytes > ManifestV1.MAX_HEADER_BYTES) {
-            throw InflatingInput.format("header: strings take more than " + ManifestV1.MAX_HEADER_BYTES + " bytes");
+        if (headerBytes > ManifestFormat.MAX_HEADER_BYTES) {
+            throw InflatingInput.format("header: strings take more than " + ManifestFormat.MAX_HEADER_BYTES + " bytes");
         }
         return in.decode(in.readBytes(len), what);
     }
 
     private Entry readEntry(int tag) throws IOException {
-        if (tag < ManifestV1.TAG_FILE || tag > ManifestV1.MAX_TAG) {
+        if (tag < ManifestFormat.TAG_FILE || tag > ManifestFormat.MAX_TAG) {
             throw InflatingInput.format("entry " + (counter.entries() + 1) + ": unknown tag 0x" + Integer.toHexString(tag));
         }
         int nodeIndex = in.readVarInt("node index", tokens.length);
-        String node = nodeIndex == ManifestV1.NODE_INDEX_LOOSE ? "" : tokens[nodeIndex - 1];
+        String node = nodeIndex == ManifestFormat.NODE_INDEX_LOOSE ? "" : tokens[nodeIndex - 1];
 
         int shared = in.readVarInt("shared path prefix", prevPath.length);
         int suffix = in.readVarInt("path length", ManifestPaths.MAX_PATH_BYTES - shared);
@@ -194,14 +196,14 @@ final class ManifestV1Reader implements ManifestReader {
         long mtime = prevMtime + in.readZigZag();
 
         Entry entry = switch (tag) {
-            case ManifestV1.TAG_FILE -> readFile(node, path, mode, mtime);
-            case ManifestV1.TAG_FILE_ONE_CHUNK -> {
+            case ManifestFormat.TAG_FILE -> readFile(node, path, mode, mtime);
+            case ManifestFormat.TAG_FILE_ONE_CHUNK -> {
                 long size = in.readVarLong("size of a one-chunk file", Integer.MAX_VALUE);
                 Sha256 hash = readSha256();
                 yield Entry.file(node, path, mode, mtime, size, hash, List.of(new ChunkRef(hash, (int) size)));
             }
-            case ManifestV1.TAG_DIRECTORY -> Entry.directory(node, path, mode, mtime);
-            case ManifestV1.TAG_FILE_PACKED -> {
+            case ManifestFormat.TAG_DIRECTORY -> Entry.directory(node, path, mode, mtime);
+            case ManifestFormat.TAG_FILE_PACKED -> {
                 long size = in.readVarLong("size of a packed file", Integer.MAX_VALUE);
                 Sha256 hash = readSha256();
                 int packLength = in.readVarInt("pack length", Integer.MAX_VALUE);
@@ -210,7 +212,7 @@ final class ManifestV1Reader implements ManifestReader {
                 yield Entry.packed(node, path, mode, mtime, size, hash, new ChunkRef(pack, packLength), offset);
             }
             default -> {
-                String target = in.readString("link target", ManifestV1.MAX_STRING_BYTES);
+                String target = in.readString("link target", ManifestFormat.MAX_STRING_BYTES);
                 String problem = linkTargetProblem(target);
                 if (problem != null) {
                     throw new IllegalArgumentException(problem);
@@ -226,9 +228,9 @@ final class ManifestV1Reader implements ManifestReader {
 
     private Entry readFile(String node, String path, int mode, long mtime) throws IOException {
         long size = in.readVarLong("size", Long.MAX_VALUE);
-        Sha256 hash = readSha256();
+        Sha256 hash = version == ManifestFormat.VERSION_1 ? readSha256() : null;
         // Every chunk holds at least one byte, so a file cannot have more chunks than bytes.
-        int count = in.readVarInt("chunk count", (int) Math.min(ManifestV1.MAX_CHUNKS_PER_FILE, size));
+        int count = in.readVarInt("chunk count", (int) Math.min(ManifestFormat.MAX_CHUNKS_PER_FILE, size));
         List<ChunkRef> chunks = new ArrayList<>(Math.min(count, 1024));
         long sum = 0;
         for (int i = 0; i < count; i++) {
@@ -239,7 +241,7 @@ final class ManifestV1Reader implements ManifestReader {
             }
             chunks.add(new ChunkRef(readSha256(), length));
         }
-        return Entry.file(node, path, mode, mtime, size, hash, chunks);
+        return Entry.file(node, path, mode, mtime, size, hash != null ? hash : Entry.derivedIdentity(chunks), chunks);
     }
 
     private Sha256 readSha256() throws IOException {

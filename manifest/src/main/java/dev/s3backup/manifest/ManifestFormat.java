@@ -1,11 +1,15 @@
 package dev.s3backup.manifest;
 
 /**
- * Constants of manifest format version 1 (see docs/FORMAT.md), shared by its writer and
- * reader so both enforce the same limits: a manifest the writer accepts is one the reader accepts.
+ * Constants of the manifest formats (see docs/FORMAT.md), shared by the encoder and the decoder
+ * so both enforce the same limits: a manifest the writer accepts is one the reader accepts.
+ * Version 2 differs from version 1 in one field only (a multi-chunk file stores no whole-file
+ * hash), so one encoder and one decoder serve both.
  */
-final class ManifestV1 {
-    static final int VERSION = 1;
+final class ManifestFormat {
+    static final int VERSION_1 = 1;
+    /** Like version 1, but a file's identity is derived from its chunk list: see {@link Entry#derivedIdentity}. */
+    static final int VERSION_2 = 2;
 
     static final int TAG_END = 0x00;
     static final int TAG_FILE = 0x01;
@@ -34,6 +38,6 @@ final class ManifestV1 {
     /** 16 Mi chunk references: a 16 TiB file at 1 MiB chunks; about 1.5 GiB of heap when read. */
     static final int MAX_CHUNKS_PER_FILE = 1 << 24;
 
-    private ManifestV1() {
+    private ManifestFormat() {
     }
 }

@@ -15,14 +15,16 @@ import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 
 /**
- * Writes manifest format version 1 (docs/FORMAT.md). Every rule the reader enforces is
- * checked here first, so this writer never produces a manifest that a reader would reject.
+ * Writes manifest format version 1 or 2 (docs/FORMAT.md). Every rule the reader enforces is
+ * checked here first, so this writer never produces a manifest that a reader would reject, and
+ * never takes an entry that would read back different.
  */
-final class ManifestV1Writer implements ManifestWriter {
+final class ManifestEncoder implements ManifestWriter {
     private static final int BUFFER = 64 * 1024;
 
     private enum State { OPEN, FINISHED, FAILED, CLOSED }
 
+    private final int version;
     private final OutputStream raw;
     private final MessageDigest digest = Sha256.newDigest();
     private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
@@ -34,14 +36,15 @@ final class ManifestV1Writer implements ManifestWriter {
     private long prevMtime;
     private State state = State.OPEN;
 
-    ManifestV1Writer(OutputStream out, ManifestHeader header) throws IOException {
+    ManifestEncoder(OutputStream out, ManifestHeader header, int version) throws IOException {
+        this.version = version;
         this.raw = Objects.requireNonNull(out, "out");
         Objects.requireNonNull(header, "header");
         this.nodeIndex = checkHeader(header);
         OutputStream hashed = new HashingOutputStream(out, digest);
         boolean ok = false;
         try {
-            hashed.write(ManifestCodec.prefix(ManifestV1.VERSION));
+            hashed.write(ManifestCodec.prefix(version));
             this.deflated = new DeflaterOutputStream(hashed, deflater, BUFFER);
             this.body = new VarOutput(deflated, BUFFER);
             writeHeader(header);
@@ -61,15 +64,19 @@ final class ManifestV1Writer implements ManifestWriter {
         ManifestPaths.requireSafeRelative(entry.path());
         byte[] path = entry.path().getBytes(StandardCharsets.UTF_8);
         byte[] target = checkTypeFields(entry);
+        int tag = switch (entry.type()) {
+            case FILE -> entry.packed() ? ManifestFormat.TAG_FILE_PACKED
+                    : entry.chunks().size() == 1 && entry.chunks().get(0).hash().equals(entry.sha256())
+                    ? ManifestFormat.TAG_FILE_ONE_CHUNK : ManifestFormat.TAG_FILE;
+            case DIRECTORY -> ManifestFormat.TAG_DIRECTORY;
+            case SYMLINK -> ManifestFormat.TAG_SYMLINK;
+        };
+        if (tag == ManifestFormat.TAG_FILE && version >= ManifestFormat.VERSION_2 && !entry.identityDerived()) {
+            throw new IllegalArgumentException("Cannot write entry '" + entry.path() + "': its hash is not the identity "
+                    + "derived from its chunks, and manifest version " + version + " stores no other");
+        }
         totals.add(entry);
 
-        int tag = switch (entry.type()) {
-            case FILE -> entry.packed() ? ManifestV1.TAG_FILE_PACKED
-                    : entry.chunks().size() == 1 && entry.chunks().get(0).hash().equals(entry.sha256())
-                    ? ManifestV1.TAG_FILE_ONE_CHUNK : ManifestV1.TAG_FILE;
-            case DIRECTORY -> ManifestV1.TAG_DIRECTORY;
-            case SYMLINK -> ManifestV1.TAG_SYMLINK;
-        };
         try {
             body.writeByte(tag);
             body.writeVarLong(node);
@@ -84,27 +91,29 @@ final class ManifestV1Writer implements ManifestWriter {
             // Wrapping subtraction is fine: the reader's wrapping addition undoes it exactly.
             body.writeZigZag(entry.mtimeNanos() - prevMtime);
             switch (tag) {
-                case ManifestV1.TAG_FILE -> {
+                case ManifestFormat.TAG_FILE -> {
                     body.writeVarLong(entry.size());
-                    body.writeBytes(entry.sha256().bytes());
+                    if (version == ManifestFormat.VERSION_1) {
+                        body.writeBytes(entry.sha256().bytes());
+                    }
                     body.writeVarLong(entry.chunks().size());
                     for (ChunkRef c : entry.chunks()) {
                         body.writeVarLong(c.length());
                         body.writeBytes(c.hash().bytes());
                     }
                 }
-                case ManifestV1.TAG_FILE_ONE_CHUNK -> {
+                case ManifestFormat.TAG_FILE_ONE_CHUNK -> {
                     body.writeVarLong(entry.size());
                     body.writeBytes(entry.sha256().bytes());
                 }
-                case ManifestV1.TAG_FILE_PACKED -> {
+                case ManifestFormat.TAG_FILE_PACKED -> {
                     body.writeVarLong(entry.size());
                     body.writeBytes(entry.sha256().bytes());
                     body.writeVarLong(entry.chunks().get(0).length());
                     body.writeBytes(entry.chunks().get(0).hash().bytes());
                     body.writeVarLong(entry.packOffset());
                 }
-                case ManifestV1.TAG_SYMLINK -> body.writeLengthPrefixed(target);
+                case ManifestFormat.TAG_SYMLINK -> body.writeLengthPrefixed(target);
                 default -> { }
             }
         } catch (IOException | RuntimeException e) {
@@ -120,7 +129,7 @@ final class ManifestV1Writer implements ManifestWriter {
         requireOpen();
         Totals result = totals.toTotals();
         try {
-            body.writeByte(ManifestV1.TAG_END);
+            body.writeByte(ManifestFormat.TAG_END);
             body.writeVarLong(result.files());
             body.writeVarLong(result.directories());
             body.writeVarLong(result.symlinks());
@@ -163,7 +172,7 @@ final class ManifestV1Writer implements ManifestWriter {
 
     private int nodeIndexOf(Entry entry) {
         if (entry.node().isEmpty()) {
-            return ManifestV1.NODE_INDEX_LOOSE;
+            return ManifestFormat.NODE_INDEX_LOOSE;
         }
         Integer index = nodeIndex.get(entry.node());
         if (index == null) {
@@ -179,9 +188,9 @@ final class ManifestV1Writer implements ManifestWriter {
         if (e.type() != EntryType.FILE && (e.size() != 0 || e.sha256() != null || !e.chunks().isEmpty())) {
             throw new IllegalArgumentException(what + "only a file has a size, hash or chunks");
         }
-        if (e.type() == EntryType.FILE && e.chunks().size() > ManifestV1.MAX_CHUNKS_PER_FILE) {
+        if (e.type() == EntryType.FILE && e.chunks().size() > ManifestFormat.MAX_CHUNKS_PER_FILE) {
             throw new IllegalArgumentException(what + e.chunks().size() + " chunks is more than the "
-                    + ManifestV1.MAX_CHUNKS_PER_FILE + " a file may have");
+                    + ManifestFormat.MAX_CHUNKS_PER_FILE + " a file may have");
         }
         if (e.type() != EntryType.SYMLINK) {
             if (e.linkTarget() != null) {
@@ -189,12 +198,12 @@ final class ManifestV1Writer implements ManifestWriter {
             }
             return null;
         }
-        String problem = ManifestV1Reader.linkTargetProblem(e.linkTarget());
+        String problem = ManifestDecoder.linkTargetProblem(e.linkTarget());
         if (problem != null) {
             throw new IllegalArgumentException(what + problem);
         }
         byte[] target = VarOutput.strictUtf8(e.linkTarget(), "link target");
-        requireAtMost(target, ManifestV1.MAX_STRING_BYTES, what + "link target");
+        requireAtMost(target, ManifestFormat.MAX_STRING_BYTES, what + "link target");
         return target;
     }
 
@@ -205,32 +214,32 @@ final class ManifestV1Writer implements ManifestWriter {
         if (h.parent() != null && !BackupId.isValid(h.parent())) {
             throw new IllegalArgumentException("Cannot write manifest: parent is not a valid backup id: " + h.parent());
         }
-        if (h.nodes().size() > ManifestV1.MAX_NODES) {
+        if (h.nodes().size() > ManifestFormat.MAX_NODES) {
             throw new IllegalArgumentException("Cannot write manifest: " + h.nodes().size() + " nodes is more than "
-                    + ManifestV1.MAX_NODES);
+                    + ManifestFormat.MAX_NODES);
         }
-        if (h.properties().size() > ManifestV1.MAX_PROPERTIES) {
+        if (h.properties().size() > ManifestFormat.MAX_PROPERTIES) {
             throw new IllegalArgumentException("Cannot write manifest: " + h.properties().size()
-                    + " properties is more than " + ManifestV1.MAX_PROPERTIES);
+                    + " properties is more than " + ManifestFormat.MAX_PROPERTIES);
         }
         long bytes = h.id().length() + (h.parent() == null ? 0 : h.parent().length())
-                + headerString(h.name(), "name", ManifestV1.MAX_STRING_BYTES)
-                + headerString(h.toolVersion(), "toolVersion", ManifestV1.MAX_STRING_BYTES)
-                + headerString(h.host(), "host", ManifestV1.MAX_STRING_BYTES);
+                + headerString(h.name(), "name", ManifestFormat.MAX_STRING_BYTES)
+                + headerString(h.toolVersion(), "toolVersion", ManifestFormat.MAX_STRING_BYTES)
+                + headerString(h.host(), "host", ManifestFormat.MAX_STRING_BYTES);
         Map<String, Integer> index = new HashMap<>();
         for (Node n : h.nodes()) {
             if (index.putIfAbsent(n.token(), index.size() + 1) != null) {
                 throw new IllegalArgumentException("Cannot write manifest: node '" + n.token() + "' is listed twice");
             }
-            bytes += n.token().length() + headerString(n.source(), "source of node " + n.token(), ManifestV1.MAX_STRING_BYTES);
+            bytes += n.token().length() + headerString(n.source(), "source of node " + n.token(), ManifestFormat.MAX_STRING_BYTES);
         }
         for (Map.Entry<String, String> p : h.properties().entrySet()) {
-            bytes += headerString(p.getKey(), "property name", ManifestV1.MAX_STRING_BYTES)
-                    + headerString(p.getValue(), "property " + p.getKey(), ManifestV1.MAX_PROPERTY_VALUE_BYTES);
+            bytes += headerString(p.getKey(), "property name", ManifestFormat.MAX_STRING_BYTES)
+                    + headerString(p.getValue(), "property " + p.getKey(), ManifestFormat.MAX_PROPERTY_VALUE_BYTES);
         }
-        if (bytes > ManifestV1.MAX_HEADER_BYTES) {
+        if (bytes > ManifestFormat.MAX_HEADER_BYTES) {
             throw new IllegalArgumentException("Cannot write manifest: header strings take " + bytes
-                    + " bytes, more than " + ManifestV1.MAX_HEADER_BYTES);
+                    + " bytes, more than " + ManifestFormat.MAX_HEADER_BYTES);
         }
         return index;
     }
