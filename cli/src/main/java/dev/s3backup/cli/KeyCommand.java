@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
             "key list: the slots (id, kind, created); * marks the one that opened it.",
             "key add --new-password-file F (or --new-password-command CMD, or a prompt): a passphrase slot.",
             "key add --new-key-file F: a key-file slot; F is created (mode 0600) when missing.",
-            "key add --new-kms-key-id KEY: a slot wrapped by AWS KMS (opening calls kms:Decrypt).",
+            "key add --new-kms-key-id KEY: a slot wrapped by an AWS KMS key (opening it calls Decrypt).",
             "key remove ID: removes a slot, never the last one.",
             "",
             "To rotate a passphrase: key add the new one, then key remove the old slot. Removing a slot does not "

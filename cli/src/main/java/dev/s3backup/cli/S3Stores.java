@@ -81,6 +81,12 @@ final class S3Stores {
 
     /** A KMS client for key slots, reaching AWS (or --endpoint) with the same region and credentials as S3. */
     static dev.s3backup.core.crypt.KmsKeys kms(RepoOptions o) {
-        throw new BackupException(Reason.INVALID_INPUT, "Cannot use AWS KMS: not available in this build yet");
+        // A file:// repository's KMS slots still reach KMS with the S3 options' region and credentials.
+        String url = o.repo != null && o.repo.startsWith("s3://") ? o.repo : "s3://kms-key-slots/";
+        try {
+            return dev.s3backup.s3.KmsKeysClient.open(options(url, o));
+        } catch (IllegalArgumentException e) {
+            throw new BackupException(Reason.INVALID_INPUT, "Cannot use AWS KMS: " + e.getMessage(), e);
+        }
     }
 }
