@@ -45,41 +45,32 @@ record Envelope(int flags, byte[] salt) {
         return out;
     }
 
-    /** What reading a header found: the envelope, or why there is none. */
-    sealed interface Parsed permits Found, Damaged, NewerVersion {
+    /** A header read from a stored object: the envelope and its exact bytes (the associated data). */
+    record Read(Envelope envelope, byte[] bytes) {
     }
 
-    record Found(Envelope envelope, byte[] bytes) implements Parsed {
-    }
-
-    record Damaged() implements Parsed {
-    }
-
-    record NewerVersion(int version) implements Parsed {
-    }
-
-    /** Reads exactly the header from {@code in}; I/O errors of the stream propagate. */
-    static Parsed read(InputStream in) throws IOException {
+    /**
+     * Reads exactly the header from {@code in}; null when it is damaged. An unknown version counts
+     * as damage: a repository whose objects use a newer envelope has a newer config format-version,
+     * which is refused before any object is read. I/O errors of the stream propagate.
+     */
+    static Read read(InputStream in) throws IOException {
         byte[] head = in.readNBytes(PLAIN_HEADER_LENGTH);
         if (head.length < PLAIN_HEADER_LENGTH || !Arrays.equals(head, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-            return new Damaged();
-        }
-        int version = head[MAGIC.length] & 0xff;
-        if (version != VERSION) {
-            return version > VERSION ? new NewerVersion(version) : new Damaged();
+            return null;
         }
         int flags = head[MAGIC.length + 1] & 0xff;
-        if ((flags & ~(ENCRYPTED | ZSTD)) != 0) {
-            return new Damaged();
+        if ((head[MAGIC.length] & 0xff) != VERSION || (flags & ~(ENCRYPTED | ZSTD)) != 0) {
+            return null;
         }
         byte[] salt = null;
         if ((flags & ENCRYPTED) != 0) {
             salt = in.readNBytes(SALT_LENGTH);
             if (salt.length < SALT_LENGTH) {
-                return new Damaged();
+                return null;
             }
         }
         Envelope envelope = new Envelope(flags, salt);
-        return new Found(envelope, envelope.bytes());
+        return new Read(envelope, envelope.bytes());
     }
 }

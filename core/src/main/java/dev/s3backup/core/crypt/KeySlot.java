@@ -115,7 +115,8 @@ public final class KeySlot {
         if (dataKey.plaintext().length != 32 || dataKey.ciphertext().length == 0
                 || dataKey.ciphertext().length > MAX_KMS_CIPHERTEXT) {
             throw new BackupException(BackupException.Reason.IO, "Cannot add key slot " + id + " with KMS key "
-                    + kmsKeyId + ": KMS returned a data key of " + dataKey.plaintext().length + " bytes, not 32");
+                    + kmsKeyId + ": KMS returned a data key of " + dataKey.plaintext().length + " bytes and a ciphertext of "
+                    + dataKey.ciphertext().length + " bytes, not an AES-256 key");
         }
         return wrap(id, Kind.KMS, keys, repositoryId, dataKey.plaintext(), null, null, kmsKeyId,
                 dataKey.ciphertext().clone());

@@ -39,13 +39,8 @@ final class OpenedObject extends InputStream {
     }
 
     private InputStream layers() throws IOException {
-        Envelope.Parsed parsed = Envelope.read(stored);
-        if (parsed instanceof Envelope.NewerVersion newer) {
-            throw new BackupException(BackupException.Reason.INTEGRITY, "Cannot read " + identity + ": it is sealed in "
-                    + "object format version " + newer.version() + ", newer than this s3backup knows ("
-                    + Envelope.VERSION + ")");
-        }
-        if (!(parsed instanceof Envelope.Found found)) {
+        Envelope.Read found = Envelope.read(stored);
+        if (found == null) {
             throw damaged();
         }
         Envelope envelope = found.envelope();

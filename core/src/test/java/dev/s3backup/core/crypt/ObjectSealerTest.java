@@ -152,6 +152,18 @@ class ObjectSealerTest {
     }
 
     @Test
+    void everySingleBitFlipOfASmallObjectFails() {
+        ObjectSealer sealer = keys.sealer(Compression.AUTO);
+        byte[] data = text(100);
+        byte[] sealed = sealer.seal(ID, data, 0, data.length, true);
+        for (int i = 0; i < sealed.length * 8; i++) {
+            byte[] damaged = sealed.clone();
+            damaged[i / 8] ^= (byte) (1 << (i % 8));
+            assertFailsAfterAtMost(sealer, ID, damaged, data, 0);
+        }
+    }
+
+    @Test
     void aTruncationAtEverySegmentBoundaryOrInsideOneFails() {
         ObjectSealer sealer = keys.sealer(Compression.OFF);
         for (byte[] data : List.of(threeSegments(), random(3 * SEG, 12))) {
@@ -241,13 +253,15 @@ class ObjectSealerTest {
     }
 
     @Test
-    void aNewerEnvelopeVersionIsNamed() {
+    void anUnknownEnvelopeVersionIsDamage() {
         byte[] sealed = keys.sealer(Compression.OFF).seal(ID, text(10), 0, 10, true);
         sealed[Envelope.MAGIC.length] = 2;
-        assertThatThrownBy(() -> open(keys.sealer(Compression.OFF), ID, sealed))
+        assertFailsAfterAtMost(keys.sealer(Compression.OFF), ID, sealed, text(10), 0);
+        byte[] plain = ObjectSealer.compressingOnly(Compression.OFF).seal(ID, text(10), 0, 10, true);
+        plain[Envelope.MAGIC.length] = 2;
+        assertThatThrownBy(() -> open(ObjectSealer.compressingOnly(Compression.OFF), ID, plain))
                 .isInstanceOf(BackupException.class)
-                .hasMessage("Cannot read " + ID + ": it is sealed in object format version 2, newer than this "
-                        + "s3backup knows (1)");
+                .hasMessage("Cannot read " + ID + ": it is not a sealed object (its header is damaged)");
     }
 
     @Test
