@@ -149,13 +149,16 @@ abstract class CrashCampaign {
                 Matcher id = BACKUP_ID.matcher(rerun.out());
                 assertThat(id.find()).as(rerun.toString()).isTrue();
                 Map<String, Integer> needed;
-                try (Repository r = Repository.open(target.openStore(repo))) {
+                Repository opened;
+                try (Repository r = Repository.open(target.openStore(repo), target.keys())) {
                     needed = CrashKit.chunksOf(r, id.group(1));
+                    opened = r;
                 }
                 long missingBytes = 0;
                 int missing = 0;
                 for (Map.Entry<String, Integer> c : needed.entrySet()) {
-                    if (!Long.valueOf(c.getValue()).equals(present.get(c.getKey()))) {
+                    Long size = present.get(c.getKey());
+                    if (size == null || !opened.chunkSizeMatches(size, c.getValue())) {
                         missing++;
                         missingBytes += c.getValue();
                     }
@@ -363,7 +366,7 @@ abstract class CrashCampaign {
     }
 
     private static List<String> onlyReferencedChunksLeft(CrashTarget target, String repo) {
-        try (Repository r = Repository.open(target.openStore(repo))) {
+        try (Repository r = Repository.open(target.openStore(repo), target.keys())) {
             Map<String, Integer> referenced = new HashMap<>();
             for (String id : r.listBackupIds()) {
                 referenced.putAll(CrashKit.chunksOf(r, id));
@@ -392,12 +395,13 @@ abstract class CrashCampaign {
      */
     private List<String> committedBackupsIntact(CrashTarget target, String repo, Path work) {
         List<String> problems = new ArrayList<>();
-        try (Repository r = Repository.open(target.openStore(repo))) {
+        try (Repository r = Repository.open(target.openStore(repo), target.keys())) {
             Map<String, Long> stored = CrashKit.chunkObjects(r.store());
             List<String> ids = r.listBackupIds();
             for (String id : ids) {
                 for (Map.Entry<String, Integer> c : CrashKit.chunksOf(r, id).entrySet()) {
-                    if (!Long.valueOf(c.getValue()).equals(stored.get(c.getKey()))) {
+                    Long size = stored.get(c.getKey());
+                    if (size == null || !r.chunkSizeMatches(size, c.getValue())) {
                         problems.add("committed backup " + id + " references missing chunk " + c.getKey());
                     }
                 }

@@ -21,11 +21,36 @@ final class CrashTarget {
     private final String name;
     private final Path dir;
     private final S3TestServers.Server server;
+    /** The key file of encrypted repositories (init makes it); null: plain repositories. */
+    private final Path keyFile;
 
-    private CrashTarget(String name, Path dir, S3TestServers.Server server) {
+    private CrashTarget(String name, Path dir, S3TestServers.Server server, Path keyFile) {
         this.name = name;
         this.dir = dir;
         this.server = server;
+        this.keyFile = keyFile;
+    }
+
+    private CrashTarget(String name, Path dir, S3TestServers.Server server) {
+        this(name, dir, server, null);
+    }
+
+    /** This target with encrypted, compressed repositories, opened with a key file in {@code keyDir}. */
+    CrashTarget encrypted(Path keyDir) {
+        return new CrashTarget(name + "-encrypted", dir, server, keyDir.resolve("crash.key"));
+    }
+
+    /** What opens the target's repositories in this JVM. */
+    dev.s3backup.core.repo.KeySource keys() {
+        if (keyFile == null) {
+            return dev.s3backup.core.repo.KeySource.NONE;
+        }
+        try {
+            return dev.s3backup.core.repo.KeySource.keyFile(
+                    dev.s3backup.core.crypt.KeySlot.decodeKeyFile(java.nio.file.Files.readAllBytes(keyFile)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static CrashTarget file(Path dir) {
@@ -49,11 +74,15 @@ final class CrashTarget {
 
     /** Options every command needs to reach the repository. */
     List<String> connection() {
-        if (server == null) {
-            return List.of();
+        List<String> options = new java.util.ArrayList<>();
+        if (server != null) {
+            options.addAll(List.of("--endpoint", server.endpoint().toString(), "--path-style", "--region",
+                    server.region(), "--checksum-mode", "when-required"));
         }
-        return List.of("--endpoint", server.endpoint().toString(), "--path-style", "--region", server.region(),
-                "--checksum-mode", "when-required");
+        if (keyFile != null) {
+            options.addAll(List.of("--key-file", keyFile.toString()));
+        }
+        return options;
     }
 
     /** Credentials for a CLI in another process (the SDK's default chain reads the environment). */
