@@ -60,6 +60,8 @@ final class FaultCampaign {
     private final FaultProxy proxy;
     private final String prefix;
     private final List<String> connection;
+    /** The key file of an encrypted repository, or null. */
+    private final Path keyFile;
     private final Path source;
     private final Path contents;
     private final Tally tally = new Tally();
@@ -104,7 +106,13 @@ final class FaultCampaign {
     }
 
     FaultCampaign(Path work, long seed) throws IOException {
+        this(work, seed, false);
+    }
+
+    /** @param encrypted whether the repository is encrypted and compressed (a key file that init makes) */
+    FaultCampaign(Path work, long seed, boolean encrypted) throws IOException {
         this.work = work;
+        this.keyFile = encrypted ? work.resolve("fault.key") : null;
         this.random = new SplittableRandom(seed);
         this.server = S3TestServers.s3Proxy();
         server.createBucket(BUCKET);
@@ -113,10 +121,14 @@ final class FaultCampaign {
         // The CLI takes credentials from the SDK's default chain, whose first link is these properties.
         System.setProperty("aws.accessKeyId", server.accessKey());
         System.setProperty("aws.secretAccessKey", server.secretKey());
-        this.connection = List.of("--repo", "s3://" + BUCKET + "/" + prefix, "--endpoint", proxy.endpoint().toString(),
-                "--path-style", "--region", server.region(), "--checksum-mode", "when-required",
+        List<String> options = new ArrayList<>(List.of("--repo", "s3://" + BUCKET + "/" + prefix, "--endpoint",
+                proxy.endpoint().toString(), "--path-style", "--region", server.region(), "--checksum-mode", "when-required",
                 // Shorter than the proxy's 2 s stall, so a stall costs one timed-out attempt.
-                "--io-timeout", "1s", "--max-attempts", "3");
+                "--io-timeout", "1s", "--max-attempts", "3"));
+        if (keyFile != null) {
+            options.addAll(List.of("--key-file", keyFile.toString()));
+        }
+        this.connection = List.copyOf(options);
         this.source = Files.createDirectories(work.resolve("source"));
         this.contents = Files.createDirectories(work.resolve("contents"));
     }
@@ -367,7 +379,17 @@ final class FaultCampaign {
 
     /** Backup ids read straight from S3Proxy, past the fault proxy. */
     private List<String> backupIds() {
-        try (Repository repository = Repository.open(S3ObjectStores.open(server.options(BUCKET).prefix(prefix).build()))) {
+        dev.s3backup.core.repo.KeySource keys = dev.s3backup.core.repo.KeySource.NONE;
+        if (keyFile != null) {
+            try {
+                keys = dev.s3backup.core.repo.KeySource.keyFile(
+                        dev.s3backup.core.crypt.KeySlot.decodeKeyFile(Files.readAllBytes(keyFile)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        try (Repository repository = Repository.open(S3ObjectStores.open(server.options(BUCKET).prefix(prefix).build()),
+                keys)) {
             return repository.listBackupIds();
         }
     }

@@ -31,6 +31,12 @@ class FaultInjectionTest {
         check(new FaultCampaign(work, SEED).run(24), 24);
     }
 
+    /** The same faults against an encrypted, compressed repository: sealing must not turn a retry into a loss. */
+    @Test
+    void shortCampaignOnAnEncryptedRepositoryLosesNothing() throws IOException {
+        check(new FaultCampaign(work.resolve("encrypted"), SEED + 1, true).run(16), 16);
+    }
+
     @Test
     @EnabledIfSystemProperty(named = "s3backup.faults", matches = "long")
     void longCampaignLosesNothing() throws IOException {
