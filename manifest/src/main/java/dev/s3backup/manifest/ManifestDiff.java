@@ -10,6 +10,9 @@ import java.util.function.Supplier;
 /**
  * What changed between two backups, from their manifests alone: entries added, removed, and
  * modified (another content, size, link target, type or mode; a new mtime alone is no change).
+ * Content is compared by the entries' hashes: a multi-chunk file's is its whole-file SHA-256 in a
+ * version 1 manifest and its chunk list's identity in version 2, so the same file backed up once in
+ * each version shows as modified (docs/FORMAT.md, "Manifest format, version 2").
  *
  * <p>Memory is 48 to 96 bytes per entry of the older backup, whatever the paths' lengths: its entries
  * are held as 64-bit hashes of their path and of their content in an open-addressing table, the

@@ -25,6 +25,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -34,6 +35,7 @@ import java.util.function.Supplier;
  */
 public final class Repository implements AutoCloseable {
     public static final String LATEST = "latest";
+    private static final Supplier<MessageDigest> PLAIN_ADDRESSES = Sha256::newDigest;
 
     private final ObjectStore store;
     private final RequestCounts requests;
@@ -208,8 +210,6 @@ public final class Repository implements AutoCloseable {
         return config;
     }
 
-    private static final Supplier<MessageDigest> PLAIN_ADDRESSES = Sha256::newDigest;
-
     /**
      * This repository, with content addresses computed by the digests {@code digests} makes
      * (e.g. HMAC-SHA256 under a key of an encrypted repository) instead of plain SHA-256. The
@@ -222,7 +222,7 @@ public final class Repository implements AutoCloseable {
      */
     public Repository withAddressDigests(Supplier<MessageDigest> digests) {
         return new Repository(store, requests, config, unlocked, sealing,
-                java.util.Objects.requireNonNull(digests, "digests"));
+                Objects.requireNonNull(digests, "digests"));
     }
 
     /** A fresh digest that computes content addresses; not thread-safe, one per use. */
