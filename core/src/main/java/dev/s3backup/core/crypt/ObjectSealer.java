@@ -67,25 +67,45 @@ public final class ObjectSealer {
      *                 (manifests are deflated already)
      */
     public byte[] seal(String identity, byte[] data, int offset, int length, boolean compress) {
+        Sealed sealed = seal(identity, data, offset, length, compress, null);
+        return sealed.length() == sealed.bytes().length ? sealed.bytes()
+                : java.util.Arrays.copyOf(sealed.bytes(), sealed.length());
+    }
+
+    /** Sealed bytes: {@code bytes[0, length)}. */
+    public record Sealed(byte[] bytes, int length) {
+    }
+
+    /**
+     * As {@link #seal(String, byte[], int, int, boolean)}, into {@code reuse} when it is large
+     * enough (else into a new array), so a caller that stores one object at a time on a thread
+     * seals every chunk into the same buffer.
+     */
+    public Sealed seal(String identity, byte[] data, int offset, int length, boolean compress, byte[] reuse) {
         Objects.checkFromIndexSize(offset, length, data.length);
         if (compress && compression != Compression.OFF) {
             ZstdCodec.Compressed z = ZstdCodec.compress(data, offset, length, compression.level());
             if (z != null) {
-                return sealBody(identity, z.bytes(), 0, z.length(), true);
+                return sealBody(identity, z.bytes(), 0, z.length(), true, reuse);
             }
         }
-        return sealBody(identity, data, offset, length, false);
+        return sealBody(identity, data, offset, length, false, reuse);
     }
 
     /** The envelope around a body as given; {@code zstd} only sets the flag. Tests forge bodies with it. */
     byte[] sealBody(String identity, byte[] body, int offset, int length, boolean zstd) {
+        Sealed sealed = sealBody(identity, body, offset, length, zstd, null);
+        return sealed.bytes();
+    }
+
+    private Sealed sealBody(String identity, byte[] body, int offset, int length, boolean zstd, byte[] reuse) {
         int flags = (zstd ? Envelope.ZSTD : 0) | (encrypts() ? Envelope.ENCRYPTED : 0);
         if (!encrypts()) {
             byte[] header = new Envelope(flags, null).bytes();
-            byte[] out = new byte[header.length + length];
+            byte[] out = output(reuse, header.length + length);
             System.arraycopy(header, 0, out, 0, header.length);
             System.arraycopy(body, offset, out, header.length, length);
-            return out;
+            return new Sealed(out, header.length + length);
         }
         Envelope envelope = new Envelope(flags, newSalt());
         byte[] header = envelope.bytes();
@@ -94,7 +114,7 @@ public final class ObjectSealer {
         if (sealedLength > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("Cannot seal " + identity + ": " + length + " bytes is too large for one array");
         }
-        byte[] out = new byte[(int) sealedLength];
+        byte[] out = output(reuse, (int) sealedLength);
         System.arraycopy(header, 0, out, 0, header.length);
         int written = header.length;
         long segments = ObjectKey.segments(length);
@@ -103,7 +123,11 @@ public final class ObjectSealer {
             int n = Math.min(ObjectKey.SEGMENT, length - from);
             written += key.seal(i, i == segments - 1, body, offset + from, n, out, written);
         }
-        return out;
+        return new Sealed(out, written);
+    }
+
+    private static byte[] output(byte[] reuse, int length) {
+        return reuse != null && reuse.length >= length ? reuse : new byte[length];
     }
 
     /**

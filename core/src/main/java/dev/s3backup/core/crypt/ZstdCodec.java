@@ -27,19 +27,39 @@ final class ZstdCodec {
     private ZstdCodec() {
     }
 
-    /** The compressed form of the range, or null when the sample or the whole does not shrink enough. */
+    /**
+     * The compressed form of the range, or null when the sample or the whole does not shrink enough.
+     * Its bytes are this thread's scratch buffer: valid until the thread's next call.
+     */
     static Compressed compress(byte[] data, int offset, int length, int level) {
         int sample = Math.min(SAMPLE, length);
         if (sample == 0) {
             return null;
         }
-        byte[] probe = new byte[(int) Zstd.compressBound(sample)];
+        byte[] probe = scratch(PROBE, (int) Zstd.compressBound(sample));
         if (check(Zstd.compressByteArray(probe, 0, probe.length, data, offset, sample, 1)) >= sample * SAMPLE_RATIO) {
             return null;
         }
-        byte[] out = new byte[(int) Zstd.compressBound(length)];
+        byte[] out = scratch(OUT, (int) Zstd.compressBound(length));
         long size = check(Zstd.compressByteArray(out, 0, out.length, data, offset, length, level));
         return size < length * KEEP_RATIO ? new Compressed(out, (int) size) : null;
+    }
+
+    /*
+     * Per-thread buffers: a chunk's compressed form lives only until the sealer has encrypted it,
+     * on the same thread, so one buffer per uploading thread replaces an 8 MiB array per chunk
+     * (garbage that made the heap of a push grow to its limit).
+     */
+    private static final ThreadLocal<byte[]> PROBE = new ThreadLocal<>();
+    private static final ThreadLocal<byte[]> OUT = new ThreadLocal<>();
+
+    private static byte[] scratch(ThreadLocal<byte[]> cache, int size) {
+        byte[] b = cache.get();
+        if (b == null || b.length < size) {
+            b = new byte[size];
+            cache.set(b);
+        }
+        return b;
     }
 
     private static long check(long result) {

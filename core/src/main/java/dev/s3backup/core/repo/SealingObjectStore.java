@@ -29,6 +29,8 @@ import java.util.Optional;
 final class SealingObjectStore implements ObjectStore {
     private final ObjectStore store;
     private volatile ObjectSealer sealer;
+    /** Each uploading thread seals into one buffer of its own, kept between puts (a chunk's size). */
+    private static final ThreadLocal<byte[]> OUTPUT = new ThreadLocal<>();
 
     SealingObjectStore(ObjectStore store, ObjectSealer sealer) {
         this.store = store;
@@ -73,10 +75,12 @@ final class SealingObjectStore implements ObjectStore {
         }
         String identity = ObjectSealer.identityOf(key);
         if (payload.file() == null) {
-            byte[] body = sealer.seal(identity, payload.array(), payload.arrayOffset(), (int) payload.length(),
-                    key.startsWith(RepositoryLayout.CHUNKS));
-            Payload stored = Payload.of(body, 0, body.length, Sha256.digest(body, 0, body.length).bytes())
-                    .withRetention(payload.retention());
+            // put returns once the store is done with the body: the thread's buffer is free again after it
+            ObjectSealer.Sealed body = sealer.seal(identity, payload.array(), payload.arrayOffset(),
+                    (int) payload.length(), key.startsWith(RepositoryLayout.CHUNKS), OUTPUT.get());
+            OUTPUT.set(body.bytes());
+            Payload stored = Payload.of(body.bytes(), 0, body.length(),
+                    Sha256.digest(body.bytes(), 0, body.length()).bytes()).withRetention(payload.retention());
             return store.putIfAbsent(key, stored);
         }
         Path sealedFile = null;
