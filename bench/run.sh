@@ -22,6 +22,7 @@ LIB="$BENCH_DIR/lib"
 
 # ---- options ---------------------------------------------------------------------------------
 SIZE_MIB=1024
+SHAPE=sst
 FILES=256
 CHURN=10
 SEED=20240101
@@ -48,6 +49,9 @@ Usage: bench/run.sh [options]
   --size-mib N        total size of snapshot 1's SST files in MiB (default $SIZE_MIB)
   --files N           number of SST files (default $FILES; file size = size / files)
   --churn PCT         percent of SSTs replaced by new files in snapshot 2 (default $CHURN)
+  --shape NAME        what the SSTs look like: sst (RocksDB, HyperLevelDB), ldb (LevelDB), or
+                      cassandra (--files SSTables of 8 component files each, mostly small)
+                      (default $SHAPE)
   --seed N            seed of the data generator (default $SEED)
   --repeat N          run the whole series N times on fresh buckets; tables show medians
                       (default $REPEAT)
@@ -82,6 +86,7 @@ while [[ $# -gt 0 ]]; do
     --size-mib) SIZE_MIB=$2; shift 2 ;;
     --files) FILES=$2; shift 2 ;;
     --churn) CHURN=$2; shift 2 ;;
+    --shape) SHAPE=$2; shift 2 ;;
     --seed) SEED=$2; shift 2 ;;
     --tools) TOOLS=$2; shift 2 ;;
     --repeat) REPEAT=$2; shift 2 ;;
@@ -306,7 +311,8 @@ setup_env() {
 warm_up_s3mock() {
   # S3Mock initialises lazily and its JIT starts cold: whichever tool ran first would pay for
   # that. Push and fetch some data once, unmeasured, so every tool meets a warm server.
-  local dir="$WORK/warmup" ssts=("$SRC"/node1/*.sst)
+  local dir="$WORK/warmup" ssts=() f
+  for f in "$SRC"/node1/*; do case $f in *.sst|*.ldb|*-Data.db) ssts+=("$f") ;; esac; done
   mkdir -p "$dir/up" "$dir/down"
   ln "${ssts[@]:0:32}" "$dir/up/"
   log "warming up S3Mock"
@@ -500,7 +506,7 @@ write_meta() {  # the facts report.py needs beside the JSON lines
   local t
   for t in "${!VERSIONS[@]}"; do printf '%s\t%s\n' "$t" "${VERSIONS[$t]}"; done >"$WORK/versions.tsv"
   for t in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$t" "${SKIPPED[$t]}"; done >"$WORK/skipped.tsv"
-  SERVER_VERSION=$SERVER_VERSION CALIBRATION=$CALIBRATION DATE=$DATE REPEAT=$REPEAT SIZE_MIB=$SIZE_MIB FILES=$FILES CHURN=$CHURN S3MOCK_VERSION=$S3MOCK_VERSION TOOLS=$TOOLS \
+  SERVER_VERSION=$SERVER_VERSION CALIBRATION=$CALIBRATION DATE=$DATE REPEAT=$REPEAT SIZE_MIB=$SIZE_MIB FILES=$FILES SHAPE=$SHAPE CHURN=$CHURN S3MOCK_VERSION=$S3MOCK_VERSION TOOLS=$TOOLS \
   COMMAND=$COMMAND MACHINE=$(machine_summary) GEN=$1 python3 - "$WORK/versions.tsv" "$WORK/skipped.tsv" >"$META" <<'EOF'
 import json, os, sys
 def tsv(path):
@@ -554,7 +560,7 @@ main() {
 
   log "generating data: $FILES SSTs, $SIZE_MIB MiB, churn $CHURN %"
   local gen
-  gen=$(python3 "$LIB/gen_snapshots.py" --out "$WORK/data" --size-mib "$SIZE_MIB" --files "$FILES" \
+  gen=$(python3 "$LIB/gen_snapshots.py" --out "$WORK/data" --size-mib "$SIZE_MIB" --files "$FILES" --shape "$SHAPE" \
         --churn "$CHURN" --seed "$SEED")
   mv "$WORK/data/snap1" "$SRC"
 

@@ -14,6 +14,12 @@ snap2/                      snapshot 2, after a compaction
   node1/CURRENT, MANIFEST-0000NN, OPTIONS-0000NN, LOG   new or changed small files
   coordinator.bin           changed
 
+--shape names the store whose files the SSTs look like: sst (RocksDB/HyperLevelDB: NNNNNN.sst),
+ldb (LevelDB >= 1.14: NNNNNN.ldb) or cassandra (each SSTable is 8 component files,
+nb-GEN-big-{Data,Index,Filter,Summary,Statistics,CompressionInfo}.db, -Digest.crc32 and -TOC.txt:
+Data holds ~90 % of the bytes, the other seven are mostly small; --files counts SSTables and a
+compaction replaces whole SSTables).
+
 Random data comes from a seeded generator, so two runs with the same arguments produce the
 same bytes (os.urandom would be faster but not repeatable).
 """
@@ -42,8 +48,34 @@ def write_text(path, text):
         f.write(text)
 
 
-def sst_name(number):
-    return "%06d.sst" % number
+def sst_name(number, ext="sst"):
+    return "%06d.%s" % (number, ext)
+
+
+CASSANDRA_TOC = "Data.db\nIndex.db\nFilter.db\nSummary.db\nStatistics.db\nCompressionInfo.db\nDigest.crc32\nTOC.txt\n"
+
+
+def cassandra_sstable(node_dir, generation, size, rng):
+    """The 8 files of one SSTable of about `size` bytes; returns the names written."""
+    prefix = os.path.join(node_dir, "nb-%d-big-" % generation)
+    index = max(1024, size // 12)
+    filt = max(256, size // 100)
+    summary = max(128, size // 1000)
+    compression_info = 64 + 8 * (size // 65536 + 1)
+    data = max(1, size - index - filt - summary - compression_info - 8192)
+    parts = {"Data.db": data, "Index.db": index, "Filter.db": filt, "Summary.db": summary,
+             "Statistics.db": 8192 + rng.randrange(2048), "CompressionInfo.db": compression_info}
+    for component, n in parts.items():
+        write_random(prefix + component, n, rng)
+    write_text(prefix + "Digest.crc32", "%d" % rng.randrange(1 << 32))
+    write_text(prefix + "TOC.txt", CASSANDRA_TOC)
+    return [prefix + c for c in list(parts) + ["Digest.crc32", "TOC.txt"]]
+
+
+def link_sstable(src_dir, dst_dir, generation):
+    for component in CASSANDRA_TOC.split():
+        name = "nb-%d-big-%s" % (generation, component)
+        os.link(os.path.join(src_dir, name), os.path.join(dst_dir, name))
 
 
 def small_files(node_dir, manifest_no, options_no, log_lines, rng):
@@ -65,6 +97,7 @@ def main():
     p.add_argument("--files", type=int, default=256, help="number of SST files in snapshot 1")
     p.add_argument("--churn", type=float, default=10.0, help="percent of SSTs replaced in snapshot 2")
     p.add_argument("--seed", type=int, default=20240101)
+    p.add_argument("--shape", choices=["sst", "ldb", "cassandra"], default="sst")
     a = p.parse_args()
     if a.files < 1 or a.size_mib < 1 or not 0 <= a.churn <= 100:
         sys.exit("gen_snapshots: need --files >= 1, --size-mib >= 1, 0 <= --churn <= 100")
@@ -78,9 +111,12 @@ def main():
     os.makedirs(s1)
     os.makedirs(s2)
 
+    if a.shape == "cassandra":
+        return cassandra(a, rng, sizes, s1, s2, total)
+    ext = a.shape
     numbers = [SST_FIRST + SST_STEP * i for i in range(a.files)]
     for number, size in zip(numbers, sizes):
-        write_random(os.path.join(s1, sst_name(number)), size, rng)
+        write_random(os.path.join(s1, sst_name(number, ext)), size, rng)
     small_files(s1, 5, 7, 2000, rng)
     write_random(os.path.join(a.out, "snap1", "coordinator.bin"), 16 * 1024, rng)
 
@@ -92,17 +128,40 @@ def main():
     for i, (number, size) in enumerate(zip(numbers, sizes)):
         if i in replaced:
             continue
-        os.link(os.path.join(s1, sst_name(number)), os.path.join(s2, sst_name(number)))
+        os.link(os.path.join(s1, sst_name(number, ext)), os.path.join(s2, sst_name(number, ext)))
     for i in sorted(replaced):
-        write_random(os.path.join(s2, sst_name(next_number)), sizes[i], rng)
+        write_random(os.path.join(s2, sst_name(next_number, ext)), sizes[i], rng)
         new_bytes += sizes[i]
         next_number += SST_STEP
     manifest_no = next_number
     small_files(s2, manifest_no, manifest_no + 2, 2300, rng)
     write_random(os.path.join(a.out, "snap2", "coordinator.bin"), 16 * 1024, rng)
 
-    print(json.dumps({"sst_files": a.files, "sst_bytes": total, "churned_files": churned,
+    print(json.dumps({"shape": a.shape, "sst_files": a.files, "sst_bytes": total, "churned_files": churned,
                       "churned_bytes": new_bytes, "seed": a.seed}))
+
+
+def cassandra(a, rng, sizes, s1, s2, total):
+    """Snapshot 1: one SSTable (8 files) per size; snapshot 2: CHURN % of them compacted into new ones."""
+    generations = list(range(1, a.files + 1))
+    files = 0
+    for generation, size in zip(generations, sizes):
+        files += len(cassandra_sstable(s1, generation, size, rng))
+    write_random(os.path.join(a.out, "snap1", "coordinator.bin"), 16 * 1024, rng)
+    churned = round(a.files * a.churn / 100.0)
+    replaced = set(rng.sample(range(a.files), churned))
+    next_generation = generations[-1] + 1
+    new_bytes = 0
+    for i, generation in enumerate(generations):
+        if i not in replaced:
+            link_sstable(s1, s2, generation)
+    for i in sorted(replaced):
+        cassandra_sstable(s2, next_generation, sizes[i], rng)
+        new_bytes += sizes[i]
+        next_generation += 1
+    write_random(os.path.join(a.out, "snap2", "coordinator.bin"), 16 * 1024, rng)
+    print(json.dumps({"shape": a.shape, "sst_files": files, "sstables": a.files, "sst_bytes": total,
+                      "churned_files": churned * 8, "churned_bytes": new_bytes, "seed": a.seed}))
 
 
 if __name__ == "__main__":
