@@ -28,13 +28,28 @@ final class ZstdCodec {
     }
 
     /**
+     * Why zstd's native library cannot be loaded here (zstd-jni unpacks it into java.io.tmpdir,
+     * which may be mounted noexec), or null when it loads. Checked once.
+     */
+    private static final String UNAVAILABLE = loadFailure();
+
+    private static String loadFailure() {
+        try {
+            com.github.luben.zstd.util.Native.load();
+            return null;
+        } catch (Throwable e) { // UnsatisfiedLinkError and friends: a platform fact, not a bug
+            return e.toString();
+        }
+    }
+
+    /**
      * The compressed form of the range, or null when the sample or the whole does not shrink enough.
      * Its bytes are this thread's scratch buffer: valid until the thread's next call.
      */
     static Compressed compress(byte[] data, int offset, int length, int level) {
         int sample = Math.min(SAMPLE, length);
-        if (sample == 0) {
-            return null;
+        if (sample == 0 || UNAVAILABLE != null) {
+            return null; // without the library, chunks are stored as they are: still correct, only larger
         }
         byte[] probe = scratch(PROBE, (int) Zstd.compressBound(sample));
         if (check(Zstd.compressByteArray(probe, 0, probe.length, data, offset, sample, 1)) >= sample * SAMPLE_RATIO) {
@@ -71,6 +86,11 @@ final class ZstdCodec {
 
     /** The inflated stream of {@code compressed}; damage and overlong output are INTEGRITY failures. */
     static InputStream inflating(InputStream compressed, String identity) throws IOException {
+        if (UNAVAILABLE != null) {
+            throw new BackupException(BackupException.Reason.IO, "Cannot read " + identity + ": it is compressed with "
+                    + "zstd, whose native library cannot be loaded here (" + UNAVAILABLE + "); run with "
+                    + "JAVA_OPTS=-Djava.io.tmpdir=DIR where DIR allows executables");
+        }
         ZstdInputStreamNoFinalizer zstd = new ZstdInputStreamNoFinalizer(compressed);
         zstd.setLongMax(WINDOW_LOG_MAX);
         return new Bounded(zstd, identity);
