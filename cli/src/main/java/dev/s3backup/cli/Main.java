@@ -13,7 +13,7 @@ public final class Main {
         PrintWriter err = new PrintWriter(System.err, true);
         int code;
         try {
-            code = commandLine(out, err).execute(args);
+            code = commandLine(out, err, args).execute(args);
         } catch (OutOfMemoryError e) {
             // Memory is bounded by design; running out means a very large manifest or a small heap.
             err.println("s3backup: error: out of memory (" + e.getMessage() + "); raise the heap with "
@@ -25,9 +25,46 @@ public final class Main {
         System.exit(code);
     }
 
-    /** The configured command line; tests drive it with their own writers. */
+    /** The configured command line with every subcommand (help, man pages); tests drive it with their own writers. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new S3BackupCommand());
+        S3BackupCommand.COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        return configure(cl, out, err);
+    }
+
+    /**
+     * The command line for running {@code args}: when they name a subcommand, only that one is
+     * added, as building every command's model costs start-up time (issue #13); otherwise (root
+     * help, a typo to suggest a fix for, {@code help}) all of them. Either way the run behaves the same.
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
+        String name = chosenCommand(args);
+        if (name == null) {
+            return commandLine(out, err);
+        }
+        CommandLine cl = new CommandLine(new S3BackupCommand());
+        cl.addSubcommand(name, S3BackupCommand.COMMANDS.get(name).get());
+        return configure(cl, out, err);
+    }
+
+    /** The subcommand {@code args} run, skipping the root's own options; null when unsure. */
+    static String chosenCommand(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--debug") || arg.startsWith("--metrics-file=")) {
+                continue;
+            }
+            if (arg.equals("--metrics-file")) {
+                i++;
+                continue;
+            }
+            return S3BackupCommand.COMMANDS.containsKey(arg) && !arg.equals("help") ? arg : null;
+        }
+        return null;
+    }
+
+    /** Settings reach the subcommands added so far: called once they all are. */
+    private static CommandLine configure(CommandLine cl, PrintWriter out, PrintWriter err) {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -2,13 +2,21 @@ package dev.s3backup.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-/** The root command: global options, the subcommands, and the version. */
+/**
+ * The root command: global options, the subcommands ({@link #COMMANDS}, added by {@link Main}), and
+ * the version.
+ */
 @Command(name = "s3backup",
         mixinStandardHelpOptions = true,
         versionProvider = S3BackupCommand.Version.class,
@@ -19,13 +27,40 @@ import picocli.CommandLine.ScopeType;
                     + "any S3-compatible server, or a local directory. Each backup is complete on its own; all "
                     + "backups share storage: a chunk already in the repository is never uploaded again.",
             ""},
-        subcommands = {InitCommand.class, PushCommand.class, RestoreCommand.class, ListCommand.class,
-            ShowCommand.class, LsCommand.class, DiffCommand.class, StatsCommand.class, SnapshotCommand.class,
-            BackupSetsCommand.class, VerifyCommand.class, DrillCommand.class,
-            ForgetCommand.class, GcCommand.class, LifecycleCommand.class, DoctorCommand.class, KeyCommand.class,
-            CdsTrainingCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP_FOOTER)
 final class S3BackupCommand implements Runnable {
+
+    /**
+     * The subcommands by name, in the order help lists them. Not in the annotation: picocli would
+     * build the model of every one (reflection over all their options, ~0.1-0.2 s of each start)
+     * where a run needs one ({@link Main#commandLine(PrintWriter, PrintWriter, String[])}).
+     * CliModelTest holds each name equal to its command's own.
+     */
+    static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+    private static Map<String, Supplier<Object>> commands() {
+        Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("init", InitCommand::new);
+        commands.put("push", PushCommand::new);
+        commands.put("restore", RestoreCommand::new);
+        commands.put("list", ListCommand::new);
+        commands.put("show", ShowCommand::new);
+        commands.put("ls", LsCommand::new);
+        commands.put("diff", DiffCommand::new);
+        commands.put("stats", StatsCommand::new);
+        commands.put("snapshot", SnapshotCommand::new);
+        commands.put("backup-sets", BackupSetsCommand::new);
+        commands.put("verify", VerifyCommand::new);
+        commands.put("drill", DrillCommand::new);
+        commands.put("forget", ForgetCommand::new);
+        commands.put("gc", GcCommand::new);
+        commands.put("lifecycle", LifecycleCommand::new);
+        commands.put("doctor", DoctorCommand::new);
+        commands.put("key", KeyCommand::new);
+        commands.put("cds-training", CdsTrainingCommand::new);
+        commands.put("help", CommandLine.HelpCommand::new);
+        return Collections.unmodifiableMap(commands);
+    }
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "Show stack traces of errors (credentials are never printed).")

@@ -5,10 +5,18 @@ import java.io.StringWriter;
 
 /** One run of the real command line, with what it printed. */
 record CliRun(int exitCode, String out, String err) {
+    /** Runs {@code args} as {@link Main#main} does: with only the subcommand they name. */
     static CliRun of(String... args) {
+        return of(true, args);
+    }
+
+    /** @param chosenOnly false builds every subcommand's model, as help and man pages do */
+    static CliRun of(boolean chosenOnly, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        PrintWriter o = new PrintWriter(out, true);
+        PrintWriter e = new PrintWriter(err, true);
+        int code = (chosenOnly ? Main.commandLine(o, e, args) : Main.commandLine(o, e)).execute(args);
         return new CliRun(code, out.toString(), err.toString());
     }
 
