@@ -37,7 +37,7 @@ public final class Main {
      * added, as building every command's model costs start-up time (issue #13); otherwise (root
      * help, a typo to suggest a fix for, {@code help}) all of them. Either way the run behaves the same.
      */
-    static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
         String name = chosenCommand(args);
         if (name == null) {
             return commandLine(out, err);

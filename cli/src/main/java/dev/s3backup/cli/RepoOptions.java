@@ -125,7 +125,7 @@ class RepoOptions {
 
     /** Opens the repository, unlocking an encrypted one with the key options; the store is closed on failure. */
     dev.s3backup.core.repo.Repository openRepository() {
-        dev.s3backup.core.store.ObjectStore store = StoreFactory.open(this, false);
+        dev.s3backup.core.store.ObjectStore store = StoreFactory.openForRepository(this);
         try {
             return dev.s3backup.core.repo.Repository.open(store, KeyOptions.source(this, null, false));
         } catch (RuntimeException e) {

@@ -12,8 +12,13 @@ final class S3Stores {
     private S3Stores() {
     }
 
-    static ObjectStore open(String url, RepoOptions o) {
-        S3Options options = options(url, o);
+    /**
+     * @param checkBucket whether to send a HeadBucket first; a caller whose first request reads the
+     *     repository (its config) leaves it off: that request fails as clearly (a missing bucket is
+     *     {@link dev.s3backup.core.store.StoreException#locationMissing}) for one round trip less
+     */
+    static ObjectStore open(String url, RepoOptions o, boolean checkBucket) {
+        S3Options options = options(url, o).toBuilder().checkBucketOnOpen(checkBucket).build();
         try {
             return S3ObjectStores.open(options);
         } catch (IllegalArgumentException e) {
@@ -26,7 +31,7 @@ final class S3Stores {
     static S3Options options(String url, RepoOptions o) {
         S3Options options;
         try {
-            S3Options.Builder b = S3Options.builder(url).pathStyle(o.pathStyle).checkBucketOnOpen(true);
+            S3Options.Builder b = S3Options.builder(url).pathStyle(o.pathStyle);
             if (o.endpoint != null && !o.endpoint.isBlank()) {
                 b.endpoint(o.endpoint);
             }

@@ -21,11 +21,19 @@ final class StoreFactory {
      *     a missing one so a typo never looks like an empty repository
      */
     static ObjectStore open(RepoOptions options, boolean forInit) {
-        Limits limits = options.limits();
-        return ThrottledObjectStore.wrap(openUnthrottled(options, forInit), limits);
+        return ThrottledObjectStore.wrap(openUnthrottled(options, forInit, true), options.limits());
     }
 
-    private static ObjectStore openUnthrottled(RepoOptions options, boolean forInit) {
+    /**
+     * The store of an existing repository, which {@code Repository.open} reads first: an S3 bucket
+     * is not checked with a HeadBucket beforehand (start-up, issue #13), as the config's GET reports
+     * a missing bucket or refused credentials as clearly.
+     */
+    static ObjectStore openForRepository(RepoOptions options) {
+        return ThrottledObjectStore.wrap(openUnthrottled(options, false, false), options.limits());
+    }
+
+    private static ObjectStore openUnthrottled(RepoOptions options, boolean forInit, boolean checkBucket) {
         String url = options.requireRepo();
         URI uri;
         try {
@@ -51,7 +59,7 @@ final class StoreFactory {
                 return store;
             }
             case "s3" -> {
-                return S3Stores.open(url, options);
+                return S3Stores.open(url, options, checkBucket);
             }
             default -> throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url
                     + "': unsupported scheme; use s3://BUCKET/PREFIX or file:///PATH");

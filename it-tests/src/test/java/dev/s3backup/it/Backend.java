@@ -20,6 +20,9 @@ public interface Backend {
     /** A repository URL whose bucket or directory does not exist. */
     String missingLocationUrl();
 
+    /** What the error for {@link #missingLocationUrl()} says of it ("bucket does not exist"). */
+    String missingLocationReason();
+
     /** Environment a CLI in another process needs to reach this backend (credentials), beside connectionArgs. */
     default Map<String, String> childEnvironment() {
         return Map.of();

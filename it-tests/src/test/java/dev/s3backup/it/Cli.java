@@ -14,7 +14,8 @@ record Cli(int exitCode, String out, String err) {
         all.addAll(1, connection);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(all.toArray(String[]::new));
+        String[] argv = all.toArray(String[]::new);
+        int code = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), argv).execute(argv);
         return new Cli(code, out.toString(), err.toString());
     }
 

@@ -216,9 +216,15 @@ abstract class EndToEndSuite {
         List<String> missing = new java.util.ArrayList<>(backend().connectionArgs());
         missing.add(0, backend().missingLocationUrl());
         missing.add(0, "--repo");
-        Cli run = Cli.run(missing, "list");
-        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.NOT_FOUND);
-        assertThat(run.err()).doesNotContain("\tat ");
+        for (String command : List.of("list", "push")) {
+            List<String> args = new java.util.ArrayList<>(List.of(command));
+            if (command.equals("push")) {
+                args.addAll(List.of(sources()));
+            }
+            Cli run = Cli.run(missing, args.toArray(String[]::new));
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+            assertThat(run.err()).as(run.toString()).contains(backend().missingLocationReason()).doesNotContain("\tat ");
+        }
     }
 
     @Test

@@ -32,4 +32,9 @@ public record FileBackend(Path root) implements Backend {
     public String missingLocationUrl() {
         return root.resolve("does-not-exist").toUri().toString();
     }
+
+    @Override
+    public String missingLocationReason() {
+        return "no such directory";
+    }
 }

@@ -78,4 +78,9 @@ public final class S3Backend implements Backend {
     public String missingLocationUrl() {
         return "s3://no-such-bucket-" + System.nanoTime() + "/repo";
     }
+
+    @Override
+    public String missingLocationReason() {
+        return "bucket does not exist";
+    }
 }

@@ -1,7 +1,14 @@
 package dev.s3backup.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3backup.s3.testing.FaultProxy;
 import dev.s3backup.s3.testing.S3TestServers;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The end-to-end suite on Adobe S3Mock, started from its Maven Central jar on a loopback port. */
 class S3MockEndToEndTest extends EndToEndSuite {
@@ -18,5 +25,29 @@ class S3MockEndToEndTest extends EndToEndSuite {
     Backend backend() {
         S3Backend.useCredentials(S3TestServers.s3Mock().accessKey(), S3TestServers.s3Mock().secretKey());
         return backend;
+    }
+
+    /**
+     * A repository command's first request is the config's GET: no HeadBucket before it (issue #13,
+     * start-up), a missing bucket is still named by that GET, in one request.
+     */
+    @Test
+    void aRepositoryCommandSendsNoHeadBucketFirst() throws IOException {
+        S3TestServers.Server server = S3TestServers.s3Mock();
+        try (FaultProxy proxy = FaultProxy.start(server.endpoint(), 1, 0, Duration.ofSeconds(1))) {
+            List<String> viaProxy = List.of("--endpoint", proxy.endpoint().toString(), "--path-style", "--region",
+                    server.region(), "--checksum-mode", "when-required");
+            Cli list = Cli.run(concat(List.of("--repo", repo), viaProxy), "list");
+            assertThat(list.exitCode()).as(list.toString()).isZero();
+            assertThat(proxy.requests()).as("GET config, LIST manifests, LIST backup sets").isEqualTo(3);
+
+            Cli missing = Cli.run(concat(List.of("--repo", backend.missingLocationUrl()), viaProxy), "list");
+            assertThat(missing.err()).as(missing.toString()).contains("bucket does not exist");
+            assertThat(proxy.requests()).as("GET config").isEqualTo(4);
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
     }
 }

@@ -42,8 +42,7 @@ final class S3Errors {
     }
 
     StoreException bucketMissing(Throwable cause) {
-        return new StoreException(StoreException.Kind.NOT_FOUND,
-                "Cannot access s3://" + bucket + ": bucket does not exist", cause);
+        return StoreException.locationMissing("Cannot access s3://" + bucket + ": bucket does not exist", cause);
     }
 
     /**

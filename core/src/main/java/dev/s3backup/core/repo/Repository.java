@@ -193,7 +193,8 @@ public final class Repository implements AutoCloseable {
         try (InputStream in = counted.get(RepositoryLayout.CONFIG)) {
             bytes = in.readNBytes(64 << 10);
         } catch (StoreException e) {
-            if (e.kind() == StoreException.Kind.NOT_FOUND) {
+            // A missing bucket says so itself: S3 stores are opened without a HeadBucket (issue #13).
+            if (e.kind() == StoreException.Kind.NOT_FOUND && !e.isLocationMissing()) {
                 throw new BackupException(Reason.NOT_FOUND, "Cannot open repository " + store.describe()
                         + ": no s3backup repository there (create one with 's3backup init')", e);
             }

@@ -37,4 +37,23 @@ public class StoreException extends RuntimeException {
     public static StoreException notFound(String message) {
         return new StoreException(Kind.NOT_FOUND, message);
     }
+
+    /**
+     * The store's location itself (an S3 bucket) does not exist: a {@code NOT_FOUND} whose message
+     * callers pass on rather than turning it into "no such object" or "no repository there".
+     */
+    public static StoreException locationMissing(String message, Throwable cause) {
+        return new LocationMissing(message, cause);
+    }
+
+    /** Whether this is {@link #locationMissing}: the location, not an object in it, is missing. */
+    public boolean isLocationMissing() {
+        return this instanceof LocationMissing;
+    }
+
+    private static final class LocationMissing extends StoreException {
+        LocationMissing(String message, Throwable cause) {
+            super(Kind.NOT_FOUND, message, cause);
+        }
+    }
 }

@@ -9,6 +9,7 @@ import dev.s3backup.core.store.FileObjectStore;
 import dev.s3backup.core.store.InMemoryObjectStore;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
+import dev.s3backup.core.store.StoreException;
 import dev.s3backup.manifest.BackupId;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,6 +59,21 @@ class RepositoryTest {
                         assertThat(e.getMessage()).contains(store.describe()).contains("s3backup init");
                     });
         }
+    }
+
+    /**
+     * A store opened without a location check (an S3 bucket: no HeadBucket, issue #13) reports a
+     * missing location on the config's read; that message is the answer, not "no repository there".
+     */
+    @Test
+    void openOfAMissingLocationKeepsTheStoresMessage() {
+        InMemoryObjectStore store = new InMemoryObjectStore();
+        store.failNext(InMemoryObjectStore.Op.GET,
+                StoreException.locationMissing("Cannot access s3://gone: bucket does not exist", null));
+        assertThatThrownBy(() -> Repository.open(store))
+                .isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.NOT_FOUND))
+                .hasMessage("Cannot access s3://gone: bucket does not exist");
     }
 
     @Test
