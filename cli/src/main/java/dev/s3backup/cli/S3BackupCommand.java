@@ -58,7 +58,9 @@ final class S3BackupCommand implements Runnable {
         commands.put("doctor", DoctorCommand::new);
         commands.put("key", KeyCommand::new);
         commands.put("cds-training", CdsTrainingCommand::new);
-        commands.put("help", CommandLine.HelpCommand::new);
+        // Not HelpCommand::new: JDK 25.0.3 crashes making the AOT cache when a method reference names a
+        // constructor of picocli's (Java 5 class files, which the cache skips); a lambda of ours is fine.
+        commands.put("help", () -> new CommandLine.HelpCommand());
         return Collections.unmodifiableMap(commands);
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,6 +97,80 @@ class LauncherTest {
         Shell run = launch(Map.of("S3BACKUP_JAR", dir.resolve("nowhere.jar").toString()));
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(3);
         assertThat(run.output()).contains("cannot find " + dir.resolve("nowhere.jar"));
+    }
+
+    /**
+     * The start-up archive (issue #13) is recorded at the first run, reused by the next, and remade
+     * when the jar changes, even into a file older than the archive (a copy that kept its time), since
+     * the JVM would ignore a stale one silently and every run would start slowly.
+     */
+    @Test
+    void theStartUpArchiveIsMadeOnceReusedAndRemadeForAChangedJar() throws Exception {
+        Path jar = copyOfTheJar();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path archive = jar.resolveSibling("s3backup.jsa");
+
+        assertArchiveMadeAndUsed(javaBin, jar, archive);
+        Object made = Files.getAttribute(archive, "unix:ino");
+        assertArchiveMadeAndUsed(javaBin, jar, archive);
+        assertThat(Files.getAttribute(archive, "unix:ino")).as("reused, not recorded again").isEqualTo(made);
+
+        // the same bytes written again, with a time older than the archive's: a new jar all the same
+        Files.write(jar, Files.readAllBytes(jar));
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(archive).toMillis() - 86_400_000L));
+        assertArchiveMadeAndUsed(javaBin, jar, archive);
+        assertThat(Files.getAttribute(archive, "unix:ino")).as("recorded again").isNotEqualTo(made);
+    }
+
+    /** Java 25 and newer get an AOT cache (JEP 483/514), made and used the same way. */
+    @Test
+    void java25GetsAnAotCache() throws Exception {
+        Path jdk = java25OrNewer();
+        if (jdk == null) {
+            System.err.println("NOTICE: no Java 25 or newer under /usr/lib/jvm: the AOT cache test is skipped");
+        }
+        Assumptions.assumeTrue(jdk != null, "no Java 25 or newer");
+        Path jar = copyOfTheJar();
+        assertArchiveMadeAndUsed(jdk.resolve("bin/java").toString(), jar, jar.resolveSibling("s3backup.aot"));
+    }
+
+    private Path copyOfTheJar() throws IOException {
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        return Files.copy(Path.of(System.getProperty("s3backup.cli.jar")), lib.resolve("s3backup.jar"));
+    }
+
+    /** Runs --version through the launcher and checks that s3backup's own classes came from {@code archive}. */
+    private void assertArchiveMadeAndUsed(String javaBin, Path jar, Path archive) throws Exception {
+        Shell run = Shell.run(Map.of("S3BACKUP_JAR", jar.toString(), "JAVA", javaBin, "HOME", dir.toString(),
+                "JAVA_OPTS", "-Xlog:class+load=info"), "/bin/sh", System.getProperty("s3backup.launcher"), "--version");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(archive).isNotEmptyFile();
+        assertThat(archive.resolveSibling(archive.getFileName() + ".id")).isNotEmptyFile();
+        assertThat(run.output().lines().filter(l -> l.contains(" dev.s3backup.cli.Main ")).toList())
+                .as(run.output()).hasSize(1).allMatch(l -> l.contains("shared objects file"));
+        try (var files = Files.list(archive.getParent())) {
+            assertThat(files.map(f -> f.getFileName().toString())).as("no temporary files left")
+                    .noneMatch(n -> n.endsWith(".tmp") || n.endsWith(".config"));
+        }
+    }
+
+    private static Path java25OrNewer() throws IOException {
+        try (var jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path jdk : jdks.sorted().toList()) {
+                Path release = jdk.resolve("release");
+                if (Files.isRegularFile(release) && Files.isExecutable(jdk.resolve("bin/java"))) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(\\d+)")
+                            .matcher(Files.readString(release));
+                    if (m.find() && Integer.parseInt(m.group(1)) >= 25) {
+                        return jdk;
+                    }
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+        return null;
     }
 
     /** The clone's bin/s3backup, which must say no before any JVM runs. */
