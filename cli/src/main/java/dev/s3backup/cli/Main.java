@@ -38,11 +38,14 @@ public final class Main {
      * help, a typo to suggest a fix for, {@code help}) all of them. Either way the run behaves the same.
      */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
+        CommandLine cl = new CommandLine(new S3BackupCommand());
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            return configure(cl, out, err); // the root alone answers
+        }
         String name = chosenCommand(args);
         if (name == null) {
             return commandLine(out, err);
         }
-        CommandLine cl = new CommandLine(new S3BackupCommand());
         cl.addSubcommand(name, S3BackupCommand.COMMANDS.get(name).get());
         return configure(cl, out, err);
     }

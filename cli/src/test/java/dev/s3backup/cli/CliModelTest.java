@@ -43,6 +43,8 @@ class CliModelTest {
     void aRunWithTheChosenCommandOnlyMatchesTheFullCommandLine(@TempDir Path dir) {
         String repo = dir.resolve("repo").toUri().toString();
         List<String[]> runs = List.of(
+                new String[] {"--version"},
+                new String[] {"-V"},
                 new String[] {"list", "--help"},
                 new String[] {"list", "--no-such-option"},
                 new String[] {"list", "--repo", repo},
