@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * file is a slice of it, verified on restore by the file's own content address.
  */
 final class Packer {
-    /** Where a file's bytes landed: the pack (known once sealed) and the offset in it. */
+    /** Where a file's bytes landed: the pack (complete once sealed and stored) and the offset in it. */
     record Slice(CompletableFuture<ChunkRef> pack, int offset) {
     }
 
@@ -22,11 +22,13 @@ final class Packer {
     private byte[] buffer;
     private int used;
     private CompletableFuture<ChunkRef> current;
-    private long lastAppendNanos;
 
-    /** Takes a sealed pack: stores the first {@code ref.length()} bytes and returns the buffer to the pool. */
+    /**
+     * Takes a sealed pack: stores the first {@code ref.length()} bytes and returns the buffer to
+     * the pool; the future completes when the pack is stored (or known present).
+     */
     interface Sink {
-        void store(ChunkRef ref, byte[] buffer);
+        CompletableFuture<?> store(ChunkRef ref, byte[] buffer);
     }
 
     /** The repository's content address of {@code b[off, off + len)} ({@code Repository::address}). */
@@ -56,17 +58,10 @@ final class Packer {
         System.arraycopy(data, 0, buffer, used, length);
         Slice slice = new Slice(current, used);
         used += length;
-        lastAppendNanos = System.nanoTime();
         return slice;
     }
 
-    /** Seals the open pack if no file was added for {@code idleNanos}: someone waits for its slices. */
-    synchronized void sealIfIdle(long idleNanos) {
-        if (buffer != null && System.nanoTime() - lastAppendNanos >= idleNanos) {
-            sealLocked();
-        }
-    }
-
+    /** Seals the open pack, if any: called when no file can join it before its slices are needed. */
     synchronized void seal() {
         if (buffer != null) {
             sealLocked();
@@ -80,7 +75,13 @@ final class Packer {
         buffer = null;
         current = null;
         ChunkRef ref = new ChunkRef(addresser.address(sealed, 0, length), length);
-        sink.store(ref, sealed);
-        pack.complete(ref);
+        // Its files' entries (and their hash cache records) wait for the pack to be stored.
+        sink.store(ref, sealed).whenComplete((v, e) -> {
+            if (e != null) {
+                pack.completeExceptionally(e);
+            } else {
+                pack.complete(ref);
+            }
+        });
     }
 }

@@ -42,9 +42,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,12 +64,10 @@ import java.util.function.Consumer;
  * chunk it names is durable.
  */
 public final class Push {
-    /** Files whose entries may wait, completed or not, before the manifest writer catches up. */
-    private static final int FILE_WINDOW = 4096;
+    /** Chunks' worth of files read ahead of the manifest writer ({@link EntryWindow}): a few packs. */
+    private static final int WINDOW_CHUNKS = 4;
     /** Files smaller than this are packed together; see docs/DECISIONS.md. */
     public static final int PACK_THRESHOLD = 256 << 10;
-    /** A pack nobody added to for this long is sealed if the manifest writer waits for it. */
-    private static final long PACK_IDLE_NANOS = 50_000_000;
     /** How often the hash cache is saved during a push, at least (see {@link #checkpointEvery}). */
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(15);
     /** A checkpoint may take at most this share of the time: a large cache is saved less often. */
@@ -99,7 +95,7 @@ public final class Push {
     private final SmallFileIndex knownSmallFiles = new SmallFileIndex();
     /** Small files of this push whose pack is not stored yet; they move to knownSmallFiles then. */
     private final Map<Sha256, CompletableFuture<SmallFileIndex.Slice>> smallFilesInPush = new ConcurrentHashMap<>();
-    private final List<CompletableFuture<Void>> packUploads = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<CompletableFuture<?>> packUploads = java.util.Collections.synchronizedList(new ArrayList<>());
     private Sha256Set knownPresent = new Sha256Set();
     private HashCache hashCache = HashCache.disabled();
     private ResumeJournal journal = ResumeJournal.disabled();
@@ -235,15 +231,15 @@ public final class Push {
             manifestFile = ManifestSpool.create(Path.of(System.getProperty("java.io.tmpdir")));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(manifestFile), 1 << 16);
                  ManifestWriter writer = ManifestCodec.newWriter(out, header, repository.config().manifestVersion())) {
-                Deque<CompletableFuture<Entry>> pending = new ArrayDeque<>();
+                EntryWindow window = new EntryWindow((long) WINDOW_CHUNKS * chunkSize, chunkSize, packer::seal);
                 for (SourceFile file : files) {
-                    pending.add(entryOf(file, pool, readers, uploaders));
-                    while (pending.size() > FILE_WINDOW) {
-                        write(writer, await(pending.poll()));
+                    while (!window.admits(file.size())) {
+                        write(writer, window.takeOldest());
                     }
+                    window.add(file.size(), entryOf(file, pool, readers, uploaders));
                 }
-                while (!pending.isEmpty()) {
-                    write(writer, await(pending.poll()));
+                while (!window.isEmpty()) {
+                    write(writer, window.takeOldest());
                 }
                 packer.seal();
                 awaitPackUploads();
@@ -259,6 +255,9 @@ public final class Push {
             }
         } catch (IOException e) {
             throw new BackupException(Reason.IO, "Cannot write the manifest of backup " + id + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackupException(Reason.IO, "Cannot push: interrupted", e);
         } finally {
             if (checkpoints != null) {
                 checkpoints.stop();
@@ -423,24 +422,24 @@ public final class Push {
         return chunks;
     }
 
-    private CompletableFuture<Entry> entryOf(SourceFile file, BufferPool pool, ExecutorService readers,
-                                             ExecutorService uploaders) {
+    /** Completes when the file is read, with the future of its entry (complete once its chunks are stored). */
+    private CompletableFuture<CompletableFuture<Entry>> entryOf(SourceFile file, BufferPool pool,
+                                                                ExecutorService readers, ExecutorService uploaders) {
         try {
             switch (file.type()) {
                 case DIRECTORY -> {
                     FileIdentity id = FileIdentity.of(file.path());
-                    return CompletableFuture.completedFuture(
-                            Entry.directory(file.node(), file.relativePath(), id.mode(), id.mtimeNanos()));
+                    return CompletableFuture.completedFuture(CompletableFuture.completedFuture(
+                            Entry.directory(file.node(), file.relativePath(), id.mode(), id.mtimeNanos())));
                 }
                 case SYMLINK -> {
                     FileIdentity id = FileIdentity.of(file.path());
                     String target = Files.readSymbolicLink(file.path()).toString();
-                    return CompletableFuture.completedFuture(
-                            Entry.symlink(file.node(), file.relativePath(), id.mtimeNanos(), target));
+                    return CompletableFuture.completedFuture(CompletableFuture.completedFuture(
+                            Entry.symlink(file.node(), file.relativePath(), id.mtimeNanos(), target)));
                 }
                 default -> {
-                    return CompletableFuture.supplyAsync(() -> readFile(file, pool, uploaders), readers)
-                            .thenCompose(f -> f);
+                    return CompletableFuture.supplyAsync(() -> readFile(file, pool, uploaders), readers);
                 }
             }
         } catch (IOException e) {
@@ -579,13 +578,15 @@ public final class Push {
     }
 
     /** A sealed pack is a chunk like any other: stored once, skipped if already present. */
-    private void storePack(ChunkRef ref, byte[] buffer, BufferPool pool, ExecutorService uploaders) {
+    private CompletableFuture<?> storePack(ChunkRef ref, byte[] buffer, BufferPool pool, ExecutorService uploaders) {
         Sha256 hash = ref.hash();
         if (knownPresent.contains(hash) || !seenInPush.add(hash)) {
             pool.release(buffer);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        packUploads.add(CompletableFuture.runAsync(() -> store(hash, buffer, ref.length(), pool), uploaders));
+        CompletableFuture<?> upload = CompletableFuture.runAsync(() -> store(hash, buffer, ref.length(), pool), uploaders);
+        packUploads.add(upload);
+        return upload;
     }
 
     /**
@@ -659,26 +660,8 @@ public final class Push {
         return new BackupException(Reason.IO, "Cannot read " + path + ": " + e.getMessage(), e);
     }
 
-    private Entry await(CompletableFuture<Entry> future) {
-        try {
-            while (true) {
-                try {
-                    return future.get(PACK_IDLE_NANOS, TimeUnit.NANOSECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    // The entry may be a small file whose pack waits for more files that will not come.
-                    packer.sealIfIdle(PACK_IDLE_NANOS);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackupException(Reason.IO, "Cannot push: interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw unwrap(e.getCause());
-        }
-    }
-
     private void awaitPackUploads() {
-        List<CompletableFuture<Void>> uploads;
+        List<CompletableFuture<?>> uploads;
         synchronized (packUploads) {
             uploads = new ArrayList<>(packUploads);
         }
@@ -689,7 +672,7 @@ public final class Push {
         }
     }
 
-    private static RuntimeException unwrap(Throwable cause) {
+    static RuntimeException unwrap(Throwable cause) {
         if (cause instanceof CompletionException ce && ce.getCause() != null) {
             cause = ce.getCause();
         }

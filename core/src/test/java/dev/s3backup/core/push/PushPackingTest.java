@@ -97,4 +97,34 @@ class PushPackingTest {
         assertThat(target.resolve("n1/big.sst")).exists();
         assertThat(target.resolve("n1/small-399")).exists();
     }
+
+    /**
+     * A pack fills to its chunk size before it is sealed, however many files that takes: the
+     * files read ahead of the manifest writer are bounded by bytes, not by a fixed 4,096 files
+     * (which sealed each pack of files under 2 KiB on an idle timer, part full).
+     */
+    @Test
+    void packsFillWhenMoreThan4096FilesFitInOne() throws IOException {
+        int chunk = 4 << 20;
+        ObjectStore many = new InMemoryObjectStore();
+        Repository.init(many, chunk).close();
+        Path tiny = Files.createDirectories(dir.resolve("tiny"));
+        int files = 8_300; // of 1,000 bytes: 4,194 fit in a pack, so two packs
+        for (int i = 0; i < files; i++) {
+            Fixtures.write(tiny.resolve(String.format("f-%05d", i)), Fixtures.randomBytes(1000, i));
+        }
+        PushResult pushed;
+        try (Repository repo = Repository.open(many)) {
+            pushed = new Push(repo, Fixtures.options(), Fixtures.tickingClock(), new PushProgress())
+                    .run(List.of(Source.parse("t=" + tiny)));
+        }
+        List<Entry> entries = Fixtures.entries(many, pushed.backupId());
+        assertThat(entries.stream().filter(Entry::packed).count()).isEqualTo(files);
+        assertThat(entries.stream().filter(Entry::packed).map(e -> e.chunks().get(0)).distinct())
+                .as("packs").hasSize(2)
+                .allMatch(pack -> pack.length() > chunk - 2 * 1000 || pack.length() < files * 1000 - chunk + 1000);
+        Path target = dir.resolve("restored-tiny");
+        assertThat(Fixtures.restore(many, pushed.backupId(), target).complete()).isTrue();
+        Fixtures.assertSameTree(tiny, target.resolve("t"));
+    }
 }
