@@ -46,6 +46,11 @@ final class DirectorySync {
         changed.add(entry.getParent());
     }
 
+    /** The directories changed so far (a copy). */
+    Set<Path> changed() {
+        return Set.copyOf(changed);
+    }
+
     /** Syncs every changed directory once, {@code threads} at a time; returns how many. */
     int syncAll(int threads) throws IOException {
         List<Path> directories = new ArrayList<>(changed);

@@ -27,10 +27,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -39,6 +41,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -67,6 +70,12 @@ public final class Restore {
     /** The first Error of a worker (a bug, or out of memory): it ends the restore, never a file quietly. */
     private final AtomicReference<IllegalStateException> broken = new AtomicReference<>();
     private DirectorySync directorySync = new DirectorySync(DirectorySync.FSYNC);
+    /** Files' data made durable together at the end; null: each file fsynced before its rename. */
+    private FileDataSync fileDataSync = FileDataSync.syncfs();
+    /** Directories this restore made or checked: the next file in one needs no mkdir or stat. */
+    private final Set<String> directoriesReady = ConcurrentHashMap.newKeySet();
+    /** The access time of restored files: when the restore began, read once instead of once per file. */
+    private FileTime accessTime;
     private final Cache<Sha256, byte[]> packs = Caffeine.newBuilder().maximumWeight(PACK_CACHE_BYTES)
             .weigher((Sha256 k, byte[] v) -> v.length).executor(Runnable::run).build();
 
@@ -74,6 +83,12 @@ public final class Restore {
         this.repository = repository;
         this.options = options;
         this.progress = progress;
+    }
+
+    /** Tests watch when the files' data is synced; null fsyncs each file before its rename. */
+    Restore syncFileDataWith(FileDataSync sync) {
+        this.fileDataSync = sync;
+        return this;
     }
 
     /** Tests watch which directories are synced, and when. */
@@ -84,6 +99,7 @@ public final class Restore {
 
     public RestoreResult run(String idOrLatest, Path target) {
         long startNanos = System.nanoTime();
+        accessTime = FileTime.from(Instant.now());
         String id = repository.resolve(idOrLatest);
         Path root = target.toAbsolutePath().normalize();
         requireUsableTarget(root);
@@ -106,7 +122,12 @@ public final class Restore {
             for (Entry link : symlinks) {
                 restoreSymlink(realRoot, link);
             }
-            // Before the modes: a directory made unreadable could not be opened to be synced.
+            // Before the modes: a directory made unreadable could not be opened to be synced. The
+            // files' data first, so each directory's sync makes durable only complete files.
+            Set<Path> written = directorySync.changed();
+            if (fileDataSync != null && !written.isEmpty()) {
+                fileDataSync.sync(written);
+            }
             directorySync.syncAll(options.threads());
             // Deepest first, so a read-only directory is locked only after its content is in place.
             directories.sort(Comparator.comparing((Entry e) -> destination(e)).reversed());
@@ -271,6 +292,9 @@ public final class Restore {
      * @param relative '/'-separated, already checked safe (no '.', '..' or empty segment)
      */
     private void createDirectoriesInside(Path root, String relative) throws IOException {
+        if (directoriesReady.contains(relative)) {
+            return;
+        }
         Path dir = root;
         for (String segment : relative.split("/")) {
             dir = dir.resolve(segment);
@@ -289,6 +313,7 @@ public final class Restore {
                 }
             }
         }
+        directoriesReady.add(relative);
     }
 
     /** @param partialName the temporary name to use, if not the usual one (see {@link RestoreCheck#partialNames}) */
@@ -326,7 +351,9 @@ public final class Restore {
                         streamChunk(chunk, out, fileDigest);
                     }
                 }
-                out.force(false);
+                if (fileDataSync == null) {
+                    out.force(false);
+                }
             }
             if (fileDigest != null && !Sha256.of(fileDigest.digest()).equals(e.sha256())) {
                 throw new BackupException(Reason.INTEGRITY, "its content does not match the file hash in the manifest");
@@ -488,7 +515,7 @@ public final class Restore {
         directorySync.entryAdded(dest);
     }
 
-    private static void setModeAndTime(Path path, Entry e) throws IOException {
+    private void setModeAndTime(Path path, Entry e) throws IOException {
         Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
         PosixFilePermission[] all = PosixFilePermission.values();
         for (int i = 0; i < all.length; i++) {
@@ -501,7 +528,9 @@ public final class Restore {
         } catch (UnsupportedOperationException ignored) {
             // not a POSIX file system: modes cannot be kept
         }
-        Files.setLastModifiedTime(path, FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS));
+        // Both times: with the access time left out, the JDK reads the file's attributes to keep it.
+        Files.getFileAttributeView(path, BasicFileAttributeView.class)
+                .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), accessTime, null);
     }
 
     private ManifestReader openLocal(String id, Path manifest) throws IOException {
