@@ -35,6 +35,8 @@ final class EntryWindow {
     private long charged;
     /** Reads submitted and not finished; guarded by {@link #changes}. */
     private int reading;
+    /** The entry the writer waits for, else null; guarded by {@link #changes}. */
+    private CompletableFuture<Entry> awaited;
 
     /**
      * @param capacity bytes of files held at once (as counted above)
@@ -66,16 +68,20 @@ final class EntryWindow {
         synchronized (changes) {
             reading++;
         }
+        // Wakes the writer only for what it waits on: 200,000 files woke it 400,000 times.
         read.whenComplete((r, e) -> {
             synchronized (changes) {
-                reading--;
-                changes.notifyAll();
+                if (--reading == 0 && awaited != null) {
+                    changes.notifyAll();
+                }
             }
         });
         CompletableFuture<Entry> entry = read.thenCompose(Function.identity());
         entry.whenComplete((r, e) -> {
             synchronized (changes) {
-                changes.notifyAll();
+                if (awaited == entry) {
+                    changes.notifyAll();
+                }
             }
         });
         long charge = charge(size);
@@ -98,10 +104,12 @@ final class EntryWindow {
             boolean seal;
             synchronized (changes) {
                 if (oldest.entry().isDone()) {
+                    awaited = null;
                     break;
                 }
                 seal = !sealed && reading == 0;
                 if (!seal) {
+                    awaited = oldest.entry();
                     changes.wait();
                 }
             }

@@ -65,7 +65,7 @@ import java.util.function.Consumer;
  */
 public final class Push {
     /** Chunks' worth of files read ahead of the manifest writer ({@link EntryWindow}): a few packs. */
-    private static final int WINDOW_CHUNKS = 4;
+    private static final int WINDOW_CHUNKS = 2;
     /** Files smaller than this are packed together; see docs/DECISIONS.md. */
     public static final int PACK_THRESHOLD = 256 << 10;
     /** How often the hash cache is saved during a push, at least (see {@link #checkpointEvery}). */
