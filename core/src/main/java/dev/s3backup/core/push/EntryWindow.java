@@ -10,7 +10,7 @@ import java.util.function.Function;
 /**
  * The files between the scan and the manifest writer: added in scan order, taken in that order
  * as their entries complete (read, and every new chunk or pack stored). Bounded by bytes, so
- * reading runs ahead of the writer by a few packs' worth while earlier packs upload: each file
+ * reading runs ahead of the writer by a pack or two while earlier packs upload: each file
  * counts its size, at least {@link #MIN_CHARGE} (the memory of a waiting entry, so the bound is a
  * generous count of tiny files too) and at most one chunk (what a large file can hold of the
  * buffer pool at once, so large files are still read in parallel). The first file always fits.

@@ -64,7 +64,7 @@ import java.util.function.Consumer;
  * chunk it names is durable.
  */
 public final class Push {
-    /** Chunks' worth of files read ahead of the manifest writer ({@link EntryWindow}): a few packs. */
+    /** Chunks' worth of files read ahead of the manifest writer ({@link EntryWindow}): a pack uploads while the next fills. */
     private static final int WINDOW_CHUNKS = 2;
     /** Files smaller than this are packed together; see docs/DECISIONS.md. */
     public static final int PACK_THRESHOLD = 256 << 10;
