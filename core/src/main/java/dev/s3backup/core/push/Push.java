@@ -639,14 +639,23 @@ public final class Push {
         }
     }
 
+    /**
+     * Reading into a heap buffer, the JDK copies through a temporary direct buffer as large as the
+     * read, kept per thread: whole 64 MiB chunks exhausted the direct memory (its limit is the heap
+     * size) and failed a push with --chunk-size 64MiB. Slices of 1 MiB keep that buffer small.
+     */
+    private static final int READ_SLICE = 1 << 20;
+
     private static int readFully(FileChannel channel, byte[] buffer) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(buffer);
-        while (bb.hasRemaining()) {
-            if (channel.read(bb) < 0) {
+        int filled = 0;
+        while (filled < buffer.length) {
+            int n = channel.read(ByteBuffer.wrap(buffer, filled, Math.min(READ_SLICE, buffer.length - filled)));
+            if (n < 0) {
                 break;
             }
+            filled += n;
         }
-        return bb.position();
+        return filled;
     }
 
     private static BackupException sourceFailure(Path path, IOException e) {

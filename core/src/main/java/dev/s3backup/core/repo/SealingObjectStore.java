@@ -31,6 +31,11 @@ final class SealingObjectStore implements ObjectStore {
     private volatile ObjectSealer sealer;
     /** Each uploading thread seals into one buffer of its own, kept between puts (a chunk's size). */
     private static final ThreadLocal<byte[]> OUTPUT = new ThreadLocal<>();
+    /**
+     * Buffers up to 16 MiB (the default 8 MiB chunks, sealed) are kept; larger chunks (up to 64 MiB)
+     * are sealed into a new array each time, so eight upload threads never hold 8 x 64 MiB.
+     */
+    private static final int KEPT_OUTPUT_BYTES = 16 << 20;
 
     SealingObjectStore(ObjectStore store, ObjectSealer sealer) {
         this.store = store;
@@ -78,7 +83,9 @@ final class SealingObjectStore implements ObjectStore {
             // put returns once the store is done with the body: the thread's buffer is free again after it
             ObjectSealer.Sealed body = sealer.seal(identity, payload.array(), payload.arrayOffset(),
                     (int) payload.length(), key.startsWith(RepositoryLayout.CHUNKS), OUTPUT.get());
-            OUTPUT.set(body.bytes());
+            if (body.bytes().length <= KEPT_OUTPUT_BYTES) {
+                OUTPUT.set(body.bytes());
+            }
             Payload stored = Payload.of(body.bytes(), 0, body.length(),
                     Sha256.digest(body.bytes(), 0, body.length()).bytes()).withRetention(payload.retention());
             return store.putIfAbsent(key, stored);

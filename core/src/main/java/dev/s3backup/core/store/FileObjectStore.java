@@ -199,9 +199,16 @@ public final class FileObjectStore implements ObjectStore {
             byte[] array = payload.array();
             if (array != null) {
                 int length = (int) payload.length();
-                ByteBuffer buffer = ByteBuffer.wrap(array, payload.arrayOffset(), length);
-                while (buffer.hasRemaining()) {
-                    written += out.write(buffer);
+                // In slices: the JDK copies a heap buffer through a temporary direct buffer as large
+                // as the write, and eight 64 MiB chunks at once exhausted the direct memory.
+                for (int at = 0; at < length; ) {
+                    ByteBuffer buffer = ByteBuffer.wrap(array, payload.arrayOffset() + at,
+                            Math.min(COPY_BUFFER, length - at));
+                    while (buffer.hasRemaining()) {
+                        int n = out.write(buffer);
+                        written += n;
+                        at += n;
+                    }
                 }
                 if (digest != null) {
                     digest.update(array, payload.arrayOffset(), length);

@@ -54,6 +54,47 @@ class PushMemoryTest {
                 "restored " + FILES + " files");
     }
 
+    /**
+     * Chunks of 64 MiB (the largest a repository may have) with 16 MiB of direct memory: reads and
+     * file:// writes used to go through a temporary direct buffer as large as the chunk, per
+     * thread, and a push of 64 MiB chunks ran out of direct memory under the launcher's 256 MiB heap.
+     */
+    @Test
+    void largeChunksNeedNoDirectBufferAsLargeAsAChunk() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.write(data.resolve("000001.sst"), Fixtures.randomBytes((130 << 20) + 7, 64));
+        Fixtures.age(data);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:MaxDirectMemorySize=16m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                LargeChunks.class.getName(), dir.toString()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile()).start();
+        assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the child finished").isTrue();
+        String log = Files.readString(dir.resolve("child.log"));
+        assertThat(child.exitValue()).as(log).isZero();
+        assertThat(log).contains("pushed 1 files", "restored 1 files");
+        assertThat(dir.resolve("restored/n1/000001.sst")).hasSameBinaryContentAs(data.resolve("000001.sst"));
+    }
+
+    /** The child of the large-chunk case: a repository of 64 MiB chunks, a push, a restore. */
+    public static final class LargeChunks {
+        public static void main(String[] args) throws IOException {
+            Path dir = Path.of(args[0]);
+            ObjectStore store = new FileObjectStore(dir.resolve("repo"));
+            Repository.init(store, RepositoryConfig.MAX_CHUNK_SIZE).close();
+            try (Repository repo = Repository.open(store)) {
+                PushResult r = new Push(repo, Fixtures.options(), Fixtures.tickingClock(), new PushProgress())
+                        .run(List.of(Source.parse("n1=" + dir.resolve("data"))));
+                System.out.println("pushed " + r.files() + " files");
+            }
+            try (Repository repo = Repository.open(store)) {
+                var result = new Restore(repo, RestoreOptions.defaults(), new RestoreProgress())
+                        .run("latest", dir.resolve("restored"));
+                System.out.println("restored " + result.files() + " files");
+            }
+        }
+    }
+
     /** The child: a repository, two pushes with a hash cache, a restore; one line per step. */
     public static final class Child {
         public static void main(String[] args) throws IOException {
