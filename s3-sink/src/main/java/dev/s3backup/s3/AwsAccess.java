@@ -97,6 +97,20 @@ record AwsAccess(URI endpoint, String region, boolean regionKnown, AwsCredential
     }
 
     /** The first of the environment variables {@code names} that is set, as an endpoint URI; null when none is. */
+    /** The call timeouts and profile of {@code options}, shared by the S3 and the KMS client. */
+    static void applyCallSettings(software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.Builder c,
+                                  S3Options options) {
+        if (options.apiCallTimeout() != null) {
+            c.apiCallTimeout(options.apiCallTimeout());
+        }
+        if (options.apiCallAttemptTimeout() != null) {
+            c.apiCallAttemptTimeout(options.apiCallAttemptTimeout());
+        }
+        if (options.profile() != null) {
+            c.defaultProfileName(options.profile());
+        }
+    }
+
     static URI endpointFromEnv(Map<String, String> env, List<String> names) {
         for (String name : names) {
             String value = env.get(name);

@@ -69,15 +69,7 @@ public final class KmsKeysClient implements KmsKeys, AutoCloseable {
                 .overrideConfiguration(c -> {
                     c.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                             .maxAttempts(options.maxAttempts()).build());
-                    if (options.apiCallTimeout() != null) {
-                        c.apiCallTimeout(options.apiCallTimeout());
-                    }
-                    if (options.apiCallAttemptTimeout() != null) {
-                        c.apiCallAttemptTimeout(options.apiCallAttemptTimeout());
-                    }
-                    if (options.profile() != null) {
-                        c.defaultProfileName(options.profile());
-                    }
+                    AwsAccess.applyCallSettings(c, options);
                 });
         if (endpoint != null) {
             builder.endpointOverride(endpoint);

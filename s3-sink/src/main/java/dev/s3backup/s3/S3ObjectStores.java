@@ -188,15 +188,7 @@ public final class S3ObjectStores {
                     .overrideConfiguration(c -> {
                         c.retryStrategy(retry);
                         c.addMetricPublisher(retries);
-                        if (options.apiCallTimeout() != null) {
-                            c.apiCallTimeout(options.apiCallTimeout());
-                        }
-                        if (options.apiCallAttemptTimeout() != null) {
-                            c.apiCallAttemptTimeout(options.apiCallAttemptTimeout());
-                        }
-                        if (options.profile() != null) {
-                            c.defaultProfileName(options.profile());
-                        }
+                        AwsAccess.applyCallSettings(c, options);
                         interceptors.forEach(c::addExecutionInterceptor);
                     });
             if (endpoint != null) {

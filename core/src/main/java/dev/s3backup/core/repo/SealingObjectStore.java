@@ -1,9 +1,7 @@
 package dev.s3backup.core.repo;
 
 import dev.s3backup.core.crypt.ObjectSealer;
-import dev.s3backup.core.store.DeleteResult;
-import dev.s3backup.core.store.ListPage;
-import dev.s3backup.core.store.ObjectInfo;
+import dev.s3backup.core.store.ForwardingObjectStore;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
 import dev.s3backup.manifest.Sha256;
@@ -12,8 +10,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.Optional;
 
 /**
  * Seals object bodies on their way into the store and opens them on their way out, so that every
@@ -26,8 +22,7 @@ import java.util.Optional;
  * depend on them and they reveal nothing the object count does not. Sizes are those of the stored,
  * sealed objects; {@link #plausibleSize} tells whether one can hold a given plaintext length.
  */
-final class SealingObjectStore implements ObjectStore {
-    private final ObjectStore store;
+final class SealingObjectStore extends ForwardingObjectStore {
     private volatile ObjectSealer sealer;
     /** Each uploading thread seals into one buffer of its own, kept between puts (a chunk's size). */
     private static final ThreadLocal<byte[]> OUTPUT = new ThreadLocal<>();
@@ -38,7 +33,7 @@ final class SealingObjectStore implements ObjectStore {
     private static final int KEPT_OUTPUT_BYTES = 16 << 20;
 
     SealingObjectStore(ObjectStore store, ObjectSealer sealer) {
-        this.store = store;
+        super(store);
         this.sealer = sealer;
     }
 
@@ -145,45 +140,5 @@ final class SealingObjectStore implements ObjectStore {
             throw new UncheckedIOException("Cannot read " + key + " from offset " + offset + ": " + e.getMessage(), e);
         }
         return new dev.s3backup.core.io.LimitedInputStream(in, length);
-    }
-
-    @Override
-    public Optional<ObjectInfo> head(String key) {
-        return store.head(key);
-    }
-
-    @Override
-    public ListPage list(String prefix, String continuation) {
-        return store.list(prefix, continuation);
-    }
-
-    @Override
-    public DeleteResult delete(Collection<String> keys) {
-        return store.delete(keys);
-    }
-
-    @Override
-    public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
-        return store.extendRetention(key, retention);
-    }
-
-    @Override
-    public long singlePutLimit() {
-        return store.singlePutLimit();
-    }
-
-    @Override
-    public String describe() {
-        return store.describe();
-    }
-
-    @Override
-    public long retries() {
-        return store.retries();
-    }
-
-    @Override
-    public void close() {
-        store.close();
     }
 }

@@ -6,8 +6,7 @@ import dev.s3backup.core.gc.PushGuard;
 import dev.s3backup.core.push.PushLock;
 import dev.s3backup.core.repo.Repository;
 import dev.s3backup.core.repo.RepositoryLayout;
-import dev.s3backup.core.store.DeleteResult;
-import dev.s3backup.core.store.ListPage;
+import dev.s3backup.core.store.ForwardingObjectStore;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.store.Payload;
@@ -29,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -413,13 +411,12 @@ public final class BackupSet {
      * The repository's store, except that committing a backup creates this node's part instead (and
      * a HEAD of the committed manifest answers for the part, so the push's guard reads its time).
      */
-    private static final class PartStore implements ObjectStore {
-        private final ObjectStore store;
+    private static final class PartStore extends ForwardingObjectStore {
         private final String partKey;
         private volatile String committedKey;
 
         PartStore(ObjectStore store, String partKey) {
-            this.store = store;
+            super(store);
             this.partKey = partKey;
         }
 
@@ -438,43 +435,13 @@ public final class BackupSet {
         }
 
         @Override
-        public InputStream get(String key) {
-            return store.get(key);
-        }
-
-        @Override
-        public InputStream getRange(String key, long offset, long length) {
-            return store.getRange(key, offset, length);
-        }
-
-        @Override
         public Optional<ObjectInfo> head(String key) {
             return store.head(key.equals(committedKey) ? partKey : key);
         }
 
+        /** The repository's store is the repository's to close, not the part's. */
         @Override
-        public ListPage list(String prefix, String continuation) {
-            return store.list(prefix, continuation);
-        }
-
-        @Override
-        public DeleteResult delete(Collection<String> keys) {
-            return store.delete(keys);
-        }
-
-        @Override
-        public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
-            return store.extendRetention(key, retention);
-        }
-
-        @Override
-        public String describe() {
-            return store.describe();
-        }
-
-        @Override
-        public long retries() {
-            return store.retries();
+        public void close() {
         }
     }
 }
