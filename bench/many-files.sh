@@ -30,6 +30,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/bench/lib/copy-jar.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/s3backup-many-XXXXXX")
 cleanup() { if [[ $KEEP == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
@@ -51,7 +52,7 @@ PY
 fi
 
 # A copy of the jar: a rebuild during the run does not change the program measured.
-cp "${JAR:-$ROOT/cli/target/s3backup.jar}" "$WORK/s3backup.jar"
+copy_s3backup_jar "${JAR:-$ROOT/cli/target/s3backup.jar}" "$WORK"
 export S3BACKUP_JAR="$WORK/s3backup.jar" S3BACKUP_REPO="file://$WORK/repo" S3BACKUP_CACHE_DIR="$WORK/cache"
 step() {  # step NAME S3BACKUP-ARGS...: one row of the table
   local name=$1; shift

@@ -19,6 +19,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 LIB="$BENCH_DIR/lib"
+. "$LIB/copy-jar.sh"
 
 # ---- options ---------------------------------------------------------------------------------
 SIZE_MIB=1024
@@ -545,16 +546,15 @@ main() {
   local tool
   if [[ " ${RUN_TOOLS[*]} " == *" s3backup"* ]]; then
     # Others may rebuild the jar or edit the launcher while we run: measure one copy of both.
-    mkdir -p "$WORK/s3backup/bin" "$WORK/s3backup/lib"
+    mkdir -p "$WORK/s3backup/bin"
     cp "$REPO_DIR/bin/s3backup" "$WORK/s3backup/bin/s3backup"
-    cp -p "$S3BACKUP_JAR" "$WORK/s3backup/lib/s3backup.jar"
+    copy_s3backup_jar "$S3BACKUP_JAR" "$WORK/s3backup/lib"
     S3BACKUP="$WORK/s3backup/bin/s3backup"
     export S3BACKUP_JAR="$WORK/s3backup/lib/s3backup.jar"   # read by the launcher
   fi
   for tool in "${RUN_TOOLS[@]}"; do
     if [[ $tool == s3backup:* ]]; then
-      mkdir -p "$WORK/${tool//:/-}/lib"
-      cp -p "$S3BACKUP_JAR" "$WORK/${tool//:/-}/lib/s3backup.jar"  # no ":" in a java -jar path
+      copy_s3backup_jar "$S3BACKUP_JAR" "$WORK/${tool//:/-}/lib"  # no ":" in a java -jar path
     fi
   done
 

@@ -16,6 +16,7 @@
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+. "$BENCH_DIR/lib/copy-jar.sh"
 SERVER=s3mock RUNS=7 JARS=() JAVAS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -87,7 +88,7 @@ cmds=() names=()
 n=0
 for jar in "${JARS[@]}"; do
   n=$((n + 1))
-  mkdir -p "$WORK/j$n"; cp "$jar" "$WORK/j$n/s3backup.jar"
+  copy_s3backup_jar "$jar" "$WORK/j$n"
   for java in "${JAVAS[@]}"; do
     jv=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$(dirname "$(dirname "$java")")/release" 2>/dev/null || echo "?")
     S="env JAVA=$java S3BACKUP_JAR=$WORK/j$n/s3backup.jar $REPO_DIR/bin/s3backup"

@@ -34,6 +34,12 @@ class LauncherTest {
         Shell version = Shell.run(env, "sh", "-c", "s3backup --version");
         assertThat(version.exitCode()).as(version.toString()).isZero();
         assertThat(version.output()).contains("s3backup " + Shell.version() + " (commit ").contains(", built 20");
+        assertThat(version.output()).as("the JVM's own lines stay out of the output").doesNotContain("directives");
+        // the JIT directives shipped beside the jar are read (JAVA_OPTS brings the JVM's line back)
+        assertThat(home.resolve("share/s3backup/lib/s3backup-jit.json")).isNotEmptyFile();
+        Shell jit = Shell.run(env, "sh", "-c", "JAVA_OPTS=-XX:+DisplayVMOutput s3backup --version");
+        assertThat(jit.exitCode()).as(jit.toString()).isZero();
+        assertThat(jit.output()).contains("2 compiler directives added");
         // the start-up archive, made at the first run beside the jar (this tree is writable)
         try (var files = Files.list(home.resolve("share/s3backup/lib"))) {
             assertThat(files.map(f -> f.getFileName().toString())).containsAnyOf("s3backup.jsa", "s3backup.aot");
