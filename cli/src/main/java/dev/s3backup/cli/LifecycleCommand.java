@@ -67,21 +67,7 @@ final class LifecycleCommand extends BaseCommand {
                         + ": not applicable - lifecycle rules exist only on S3 buckets (s3://BUCKET/PREFIX); a file:// "
                         + "repository has no rule that could delete its chunks");
             }
-            try {
-                S3Options.Builder b = S3Options.builder(url).pathStyle(repoOptions.pathStyle);
-                if (repoOptions.endpoint != null && !repoOptions.endpoint.isBlank()) {
-                    b.endpoint(repoOptions.endpoint);
-                }
-                if (repoOptions.region != null) {
-                    b.region(repoOptions.region);
-                }
-                if (repoOptions.profile != null) {
-                    b.profile(repoOptions.profile);
-                }
-                return b.checkBucketOnOpen(false).build();
-            } catch (IllegalArgumentException e) {
-                throw new BackupException(Reason.INVALID_INPUT, "Cannot use repository '" + url + "': " + e.getMessage(), e);
-            }
+            return S3Stores.options(url, repoOptions).toBuilder().checkBucketOnOpen(false).build();
         }
 
         static String prefix(S3Options options) {

@@ -20,6 +20,11 @@ class RepoOptions {
             description = "AWS region (default: the SDK's chain: $AWS_REGION, profile; us-east-1 with --endpoint).")
     String region;
 
+    @Option(names = "--ca-bundle", paramLabel = "FILE",
+            description = "Trust only the CA certificates in FILE (PEM) for https endpoints, e.g. a private CA of Ceph "
+                    + "RGW or MinIO; host names are still checked (default: $AWS_CA_BUNDLE, else the JDK's CAs).")
+    String caBundle;
+
     @Option(names = "--path-style", description = "Address buckets as http://host/bucket (most S3-compatible servers).")
     boolean pathStyle;
 

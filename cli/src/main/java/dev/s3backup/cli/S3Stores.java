@@ -38,6 +38,9 @@ final class S3Stores {
             if (o.region != null) {
                 b.region(o.region);
             }
+            if (o.caBundle != null && !o.caBundle.isBlank()) {
+                b.caBundle(java.nio.file.Path.of(o.caBundle));
+            }
             if (o.profile != null) {
                 b.profile(o.profile);
             }

@@ -14,6 +14,7 @@ import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
 import software.amazon.awssdk.regions.providers.AwsRegionProvider;
@@ -30,9 +31,10 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * @param regionKnown false when no region was configured anywhere and {@code region} is the default
  * @param credentials labelled: a failure to find them says where they were looked for
  * @param owned the provider to close with the client, null when there is nothing to close
+ * @param caBundle the CAs that https connections trust instead of the JDK's, or null
  */
 record AwsAccess(URI endpoint, String region, boolean regionKnown, AwsCredentialsProvider credentials,
-                 SdkAutoCloseable owned) {
+                 SdkAutoCloseable owned, CaBundle caBundle) {
 
     static AwsAccess resolve(S3Options options, Map<String, String> env, URI endpoint) {
         boolean regionKnown = true;
@@ -68,7 +70,14 @@ record AwsAccess(URI endpoint, String region, boolean regionKnown, AwsCredential
             owned = chain;
             source = "the default credential chain";
         }
-        return new AwsAccess(endpoint, region, regionKnown, new LabelledCredentials(credentials, source), owned);
+        return new AwsAccess(endpoint, region, regionKnown, new LabelledCredentials(credentials, source), owned,
+                CaBundle.resolve(options.caBundle(), env));
+    }
+
+    /** The HTTP client both AWS clients use: the benchmark's choice, the pool size, timeouts and trust. */
+    SdkHttpClient.Builder<?> httpClient(S3Options options, Map<String, String> env) {
+        return HttpClients.builder(HttpClients.fromEnvironment(env), options.maxConnections(), options.socketTimeout(),
+                endpoint, caBundle);
     }
 
     /** Closes the credentials provider if this access owns one. */

@@ -46,7 +46,8 @@ public final class KmsKeysClient implements KmsKeys, AutoCloseable {
     private KmsKeysClient(KmsClient kms, AwsAccess access, S3Options options) {
         this.kms = kms;
         this.access = access;
-        this.redaction = new S3Errors(options.bucket(), options.secretAccessKey());
+        this.redaction = new S3Errors(options.bucket(), options.secretAccessKey(),
+                access.endpoint() == null ? null : access.endpoint().toString());
     }
 
     /** A client for the KMS of the repository these options open; close it when done. */
@@ -61,20 +62,19 @@ public final class KmsKeysClient implements KmsKeys, AutoCloseable {
                     : AwsAccess.endpointFromEnv(env, List.of("AWS_ENDPOINT_URL"));
         }
         AwsAccess access = AwsAccess.resolve(options, env, endpoint);
-        KmsClientBuilder builder = KmsClient.builder()
-                .httpClientBuilder(HttpClients.builder(HttpClients.fromEnvironment(env), options.maxConnections(),
-                        options.socketTimeout(), endpoint))
-                .region(Region.of(access.region()))
-                .credentialsProvider(access.credentials())
-                .overrideConfiguration(c -> {
-                    c.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                            .maxAttempts(options.maxAttempts()).build());
-                    AwsAccess.applyCallSettings(c, options);
-                });
-        if (endpoint != null) {
-            builder.endpointOverride(endpoint);
-        }
         try {
+            KmsClientBuilder builder = KmsClient.builder()
+                    .httpClientBuilder(access.httpClient(options, env))
+                    .region(Region.of(access.region()))
+                    .credentialsProvider(access.credentials())
+                    .overrideConfiguration(c -> {
+                        c.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                                .maxAttempts(options.maxAttempts()).build());
+                        AwsAccess.applyCallSettings(c, options);
+                    });
+            if (endpoint != null) {
+                builder.endpointOverride(endpoint);
+            }
             return new KmsKeysClient(builder.build(), access, options);
         } catch (RuntimeException e) {
             access.close();
@@ -126,6 +126,10 @@ public final class KmsKeysClient implements KmsKeys, AutoCloseable {
                         + " the credentials' kms:GenerateDataKey and kms:Decrypt permissions", e);
             }
             return failure(Reason.IO, head + detail, e);
+        }
+        String tls = S3Errors.tlsFailure(e, access.endpoint() == null ? null : access.endpoint().toString());
+        if (tls != null) {
+            return failure(Reason.IO, head + tls, e);
         }
         if (S3Errors.isCredentialsFailure(e)) {
             return failure(Reason.ACCESS_DENIED, head + "no AWS credentials found: set AWS_ACCESS_KEY_ID and "

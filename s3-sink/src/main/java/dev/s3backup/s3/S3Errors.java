@@ -1,8 +1,12 @@
 package dev.s3backup.s3;
 
 import dev.s3backup.core.store.StoreException;
+import java.security.cert.CertificateException;
 import java.util.Locale;
 import java.util.Set;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -25,10 +29,13 @@ final class S3Errors {
 
     private final String bucket;
     private final String secret;
+    private final String endpoint;
 
-    S3Errors(String bucket, String secret) {
+    /** @param endpoint the endpoint override, for messages; null for AWS's own */
+    S3Errors(String bucket, String secret, String endpoint) {
         this.bucket = bucket;
         this.secret = secret;
+        this.endpoint = endpoint;
     }
 
     static String code(S3Exception e) {
@@ -80,6 +87,10 @@ final class S3Errors {
             return new StoreException(StoreException.Kind.IO, redact(head + detail), e);
         }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String tls = tlsFailure(e, endpoint);
+        if (tls != null) {
+            return new StoreException(StoreException.Kind.IO, redact(head + tls), e);
+        }
         if (e instanceof SdkClientException && message.contains(CREDENTIALS_MARKER)) {
             return new StoreException(StoreException.Kind.ACCESS_DENIED,
                     // The SDK's message lists every provider it tried; --debug shows it with the cause.
@@ -91,6 +102,44 @@ final class S3Errors {
                     redact(head + "the data read does not match the server's checksum (" + message + ")"), e);
         }
         return new StoreException(StoreException.Kind.IO, redact(head + message), e);
+    }
+
+    /**
+     * What went wrong when {@code e} is a failed TLS handshake, saying how to trust a private CA;
+     * null for any other failure. Retrying does not help: the operator must act.
+     *
+     * @param endpoint the endpoint, for the message; null for AWS's own
+     */
+    static String tlsFailure(Throwable e, String endpoint) {
+        SSLException ssl = null;
+        for (Throwable t = e; t != null && ssl == null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SSLHandshakeException || t instanceof SSLPeerUnverifiedException) {
+                ssl = (SSLException) t;
+            }
+        }
+        if (ssl == null) {
+            return null;
+        }
+        String why;
+        if (ssl instanceof SSLPeerUnverifiedException) {
+            // Apache's hostname verifier: "Certificate for <host> doesn't match any of the subject alternative names"
+            why = "the server's certificate is not for this host (" + ssl.getMessage() + ")";
+        } else if (hasCause(ssl, CertificateException.class) || String.valueOf(ssl.getMessage()).contains("PKIX")) {
+            why = "the server's certificate is not signed by a trusted CA";
+        } else {
+            why = "the TLS handshake failed (" + ssl.getMessage() + ")";
+        }
+        return why + " at " + (endpoint == null ? "the AWS endpoint" : endpoint) + "; if the server uses a private CA,"
+                + " pass --ca-bundle FILE or set AWS_CA_BUNDLE (PEM certificates)";
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

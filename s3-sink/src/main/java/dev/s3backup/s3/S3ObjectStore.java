@@ -99,7 +99,7 @@ final class S3ObjectStore implements ObjectStore {
         this.bucket = options.bucket();
         this.prefix = options.prefix();
         this.description = options.location() + (endpointForMessages == null ? "" : " at " + endpointForMessages);
-        this.errors = new S3Errors(bucket, options.secretAccessKey());
+        this.errors = new S3Errors(bucket, options.secretAccessKey(), endpointForMessages);
         this.retries = retries;
     }
 

@@ -148,7 +148,7 @@ public final class S3ObjectStores {
             this.ownedCredentials = ownedCredentials;
             this.endpoint = endpoint;
             this.region = region;
-            this.errors = new S3Errors(options.bucket(), options.secretAccessKey());
+            this.errors = new S3Errors(options.bucket(), options.secretAccessKey(), endpointLabel());
             this.retries = retries;
         }
 
@@ -173,10 +173,24 @@ public final class S3ObjectStores {
                     .build();
 
             RetryCounter retries = new RetryCounter();
+            S3Client s3;
+            try {
+                s3 = builder(options, env, interceptors, access, policy, retry, retries).build();
+            } catch (RuntimeException e) {
+                access.close();
+                throw e;
+            }
+            return new Client(options, s3, access.owned(), endpoint, region, retries);
+        }
+
+        private static S3ClientBuilder builder(S3Options options, Map<String, String> env,
+                                               List<ExecutionInterceptor> interceptors, AwsAccess access,
+                                               S3Options.ChecksumPolicy policy, RetryStrategy retry,
+                                               RetryCounter retries) {
+            URI endpoint = access.endpoint();
             S3ClientBuilder builder = S3Client.builder()
-                    .httpClientBuilder(HttpClients.builder(HttpClients.fromEnvironment(env), options.maxConnections(),
-                            options.socketTimeout(), endpoint))
-                    .region(Region.of(region))
+                    .httpClientBuilder(access.httpClient(options, env))
+                    .region(Region.of(access.region()))
                     .credentialsProvider(access.credentials())
                     .forcePathStyle(options.pathStyle())
                     // Over plain HTTP, a PUT whose SHA-256 is known is signed with it rather than hashed again.
@@ -201,14 +215,7 @@ public final class S3ObjectStores {
                 // Older S3-compatible servers demand Content-MD5 on DeleteObjects, which SDK 2.30+ dropped.
                 builder.addPlugin(LegacyMd5Plugin.create());
             }
-            S3Client s3;
-            try {
-                s3 = builder.build();
-            } catch (RuntimeException e) {
-                access.close();
-                throw e;
-            }
-            return new Client(options, s3, access.owned(), endpoint, region, retries);
+            return builder;
         }
 
         private static boolean isConditionalConflict(Throwable t) {

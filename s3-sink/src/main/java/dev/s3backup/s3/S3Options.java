@@ -5,6 +5,7 @@ import dev.s3backup.core.store.ObjectStore;
 import dev.s3backup.core.Redaction;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -53,6 +54,10 @@ import java.util.Set;
  * @param deleteCallTimeout the limit for one DeleteObjects request including its retries (default
  *     {@link ObjectStore#DELETE_CALL_LIMIT}): gc sends a delete only inside its intent window by the
  *     store's clock, and relies on the request ending within the clock margin (docs/RETENTION.md)
+ * @param caBundle a PEM file of the CA certificates an https endpoint's certificate must chain to,
+ *     replacing the JDK's trust store (host names are still verified); null uses {@code AWS_CA_BUNDLE}
+ *     if set, else the JDK's. Read when the client is built, or for a plain-HTTP endpoint only if an
+ *     https connection is ever made
  */
 public record S3Options(
         S3Location location,
@@ -74,7 +79,8 @@ public record S3Options(
         int listPageSize,
         long singlePutLimit,
         boolean checkBucketOnOpen,
-        Duration deleteCallTimeout) {
+        Duration deleteCallTimeout,
+        Path caBundle) {
 
     /** When the SDK computes request checksums and validates response checksums. */
     public enum ChecksumPolicy {
@@ -196,6 +202,7 @@ public record S3Options(
         b.singlePutLimit = singlePutLimit;
         b.checkBucketOnOpen = checkBucketOnOpen;
         b.deleteCallTimeout = deleteCallTimeout;
+        b.caBundle = caBundle;
         return b;
     }
 
@@ -220,6 +227,7 @@ public record S3Options(
                 + ", socketTimeout=" + socketTimeout
                 + ", listPageSize=" + listPageSize
                 + (singlePutLimit == MAX_SINGLE_PUT ? "" : ", singlePutLimit=" + singlePutLimit)
+                + (caBundle == null ? "" : ", caBundle=" + caBundle)
                 + "]";
     }
 
@@ -251,6 +259,7 @@ public record S3Options(
         private int listPageSize = MAX_LIST_PAGE_SIZE;
         private long singlePutLimit = MAX_SINGLE_PUT;
         private boolean checkBucketOnOpen = true;
+        private Path caBundle;
 
         private Builder() {
         }
@@ -381,11 +390,17 @@ public record S3Options(
             return this;
         }
 
+        /** The CAs to trust for https instead of the JDK's (PEM); null: {@code AWS_CA_BUNDLE}, else the JDK's. */
+        public Builder caBundle(Path caBundle) {
+            this.caBundle = caBundle;
+            return this;
+        }
+
         public S3Options build() {
             return new S3Options(location, endpoint, region, pathStyle, profile, accessKeyId, secretAccessKey,
                     checksumPolicy, storageClass, encryption, kmsKeyId, maxConnections, apiCallTimeout,
                     apiCallAttemptTimeout, socketTimeout, maxAttempts, listPageSize, singlePutLimit, checkBucketOnOpen,
-                    deleteCallTimeout);
+                    deleteCallTimeout, caBundle);
         }
     }
 }

@@ -36,7 +36,7 @@ class HttpClientsTest {
     /** Issue #13: TLS set-up is a measured share of start-up, and a plain-HTTP endpoint never uses it. */
     @Test
     void aPlainHttpClientSetsTlsUpOnlyWhenAnHttpsConnectionIsMade() throws Exception {
-        HttpClients.LazyTlsSocketFactory factory = new HttpClients.LazyTlsSocketFactory();
+        HttpClients.LazyTlsSocketFactory factory = new HttpClients.LazyTlsSocketFactory(null);
         S3TestServers.Server server = S3TestServers.s3Mock();
         server.createBucket("lazy-tls");
         try (SdkHttpClient http = ApacheHttpClient.builder().socketFactory(factory).build();
@@ -56,11 +56,11 @@ class HttpClientsTest {
     @Test
     void plainHttpEndpointsGetTheLazyFactoryAndOthersTheSdkDefault() {
         assertThat(socketFactoryOf(HttpClients.builder(HttpClients.Kind.APACHE, 4, S3Options.DEFAULT_SOCKET_TIMEOUT,
-                URI.create("http://127.0.0.1:9000")))).isInstanceOf(HttpClients.LazyTlsSocketFactory.class);
+                URI.create("http://127.0.0.1:9000"), null))).isInstanceOf(HttpClients.LazyTlsSocketFactory.class);
         assertThat(socketFactoryOf(HttpClients.builder(HttpClients.Kind.APACHE, 4, S3Options.DEFAULT_SOCKET_TIMEOUT,
-                URI.create("https://s3.example.com")))).isNull();
+                URI.create("https://s3.example.com"), null))).isNull();
         assertThat(socketFactoryOf(HttpClients.builder(HttpClients.Kind.APACHE, 4, S3Options.DEFAULT_SOCKET_TIMEOUT,
-                null))).isNull();
+                null, null))).isNull();
     }
 
     /** The Apache builder keeps the factory in a field of that name; null means the SDK's TLS default. */
@@ -77,7 +77,7 @@ class HttpClientsTest {
     @Test
     void buildsTheClientsThisClasspathHas() {
         for (HttpClients.Kind kind : new HttpClients.Kind[] {HttpClients.Kind.APACHE, HttpClients.Kind.URL_CONNECTION}) {
-            try (SdkHttpClient client = HttpClients.builder(kind, 4, S3Options.DEFAULT_SOCKET_TIMEOUT, null).build()) {
+            try (SdkHttpClient client = HttpClients.builder(kind, 4, S3Options.DEFAULT_SOCKET_TIMEOUT, null, null).build()) {
                 assertThat(client.clientName()).as(kind.name()).isNotBlank();
             }
         }
