@@ -68,11 +68,10 @@ record CaBundle(Path file, boolean fromEnvironment) {
         } catch (IOException e) {
             throw failure(Reason.IO, String.valueOf(e.getMessage()), e);
         } catch (GeneralSecurityException e) {
-            throw failure(Reason.INVALID_INPUT, "not PEM certificates (" + e.getMessage() + ")", e);
+            throw failure(Reason.INVALID_INPUT, "no PEM certificate in it (" + e.getMessage() + ")", e);
         }
         if (certificates.isEmpty()) {
-            throw failure(Reason.INVALID_INPUT, "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)",
-                    null);
+            throw failure(Reason.INVALID_INPUT, "no PEM certificate in it (-----BEGIN CERTIFICATE-----)", null);
         }
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());

@@ -44,6 +44,9 @@ public final class S3TestServers {
     private static final String REGION = "us-east-1";
 
     private static final Lazy S3MOCK = new Lazy(S3TestServers::startS3Mock);
+    private static final Lazy S3MOCK_HTTPS = new Lazy(S3TestServers::startS3MockHttps);
+    /** The PEM certificate of {@link #s3MockHttps()}; set when it has started. */
+    private static volatile Path s3MockCertificate;
     private static final Lazy S3PROXY = new Lazy(S3TestServers::startS3Proxy);
     private static final Lazy MOTO = new Lazy(S3TestServers::startMoto);
     private static final Lazy CEPH_RGW = new Lazy(S3TestServers::startCephRgw);
@@ -122,6 +125,21 @@ public final class S3TestServers {
      */
     public static Server s3Mock() {
         return S3MOCK.get();
+    }
+
+    /**
+     * A second S3Mock whose endpoint is https, with a self-signed certificate made for this run
+     * (subject alternative name IP:127.0.0.1 only, so {@code https://localhost:port} fails host
+     * name verification); {@link #s3MockCertificate()} is its PEM file, the CA bundle to trust it.
+     */
+    public static Server s3MockHttps() {
+        return S3MOCK_HTTPS.get();
+    }
+
+    /** The PEM file of {@link #s3MockHttps()}'s certificate (starts the server if needed). */
+    public static Path s3MockCertificate() {
+        s3MockHttps();
+        return s3MockCertificate;
     }
 
     /** gaul S3Proxy with the filesystem backend, started on first call. Checks credentials and checksums. */
@@ -203,6 +221,53 @@ public final class S3TestServers {
             // (with 400 BadRequest rather than BadDigest) on the SDK's signed-chunk uploads over HTTP.
             return new Launch(jar, args, root, "s3mock-access", "s3mock-secret", true, false);
         });
+    }
+
+    private static Server startS3MockHttps() throws IOException {
+        Path jar = jar("s3mock.jar");
+        Path root = Files.createTempDirectory("s3backup-s3mock-https-");
+        Path tls = Files.createTempDirectory("s3backup-s3mock-tls-");
+        Path keyStore = tls.resolve("server.p12");
+        Path certificate = tls.resolve("ca.pem");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        runTool(keytool, "-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass", "s3mock",
+                "-alias", "s3mock", "-keyalg", "EC", "-dname", "CN=s3backup test", "-ext", "san=ip:127.0.0.1",
+                "-validity", "2");
+        runTool(keytool, "-exportcert", "-rfc", "-keystore", keyStore.toString(), "-storepass", "s3mock",
+                "-alias", "s3mock", "-file", certificate.toString());
+        int[] httpsPort = new int[1];
+        Server http = startWithRetries("S3Mock-https", port -> {
+            httpsPort[0] = freePort();
+            List<String> args = List.of(
+                    "--http.port=" + port,
+                    "--server.port=" + httpsPort[0],
+                    "--server.address=127.0.0.1",
+                    "--server.ssl.key-store=file:" + keyStore,
+                    "--server.ssl.key-store-type=PKCS12",
+                    "--server.ssl.key-store-password=s3mock",
+                    // S3Mock sets a key password for its own keystore; ours has the store's.
+                    "--server.ssl.key-password=s3mock",
+                    "--server.ssl.key-alias=s3mock",
+                    "--com.adobe.testing.s3mock.store.root=" + root,
+                    "--spring.main.banner-mode=off");
+            return new Launch(jar, args, root, "s3mock-access", "s3mock-secret", true, false);
+        });
+        s3MockCertificate = certificate;
+        return new Server(http.name(), URI.create("https://127.0.0.1:" + httpsPort[0]), http.accessKey(),
+                http.secretKey(), http.region(), http.verifiesChecksums(), http.checksCredentials(), http.log());
+    }
+
+    private static void runTool(String... command) throws IOException {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("Cannot run " + String.join(" ", command) + ": " + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Cannot run " + command[0] + ": interrupted", e);
+        }
     }
 
     private static Server startS3Proxy() throws IOException {
