@@ -5,6 +5,7 @@
 #   bench/run.sh --size-mib 256 --files 64   # quick run (~2 minutes)
 #   bench/run.sh --repeat 3           # three rounds; the tables show medians
 #   bench/run.sh --server rgw         # against Ceph RGW (scripts/ceph-rgw.sh) instead of S3Mock
+#   bench/run.sh --tls                # over HTTPS, with a private CA made for the run
 #   bench/run.sh --help
 #
 # Peers: rclone copy, aws s3 sync, restic (all against Adobe S3Mock or Ceph RGW on loopback, one
@@ -36,6 +37,8 @@ INSTALL=1
 BUILD=0
 RESULTS_DIR="$BENCH_DIR/results"
 SERVER=s3mock
+TLS=0
+CA_BUNDLE=""   # with --tls: the run's self-signed certificate (PEM), which every tool is told to trust
 SERVER_VERSION=""
 CALIBRATION=""
 S3MOCK_VERSION=5.2.0
@@ -67,6 +70,9 @@ Usage: bench/run.sh [options]
                       scripts/ceph-rgw.sh; needs ceph-mon ceph-osd radosgw ceph-common). Over
                       RGW, requests and bytes sent are not counted (no access log); bytes stored
                       are summed from a listing
+  --tls               speak HTTPS to the server: a self-signed certificate (openssl, SAN IP:127.0.0.1)
+                      is made for the run and every tool is told to trust it (s3backup --ca-bundle,
+                      aws AWS_CA_BUNDLE, rclone --ca-cert, restic --cacert); host names are checked
   --s3mock-jar PATH   S3Mock exec jar (default: ~/.m2, fetched with mvn dependency:get if absent)
   --s3backup-jar PATH s3backup CLI jar (default: cli/target/s3backup.jar)
   --build             build s3backup first (mvn -q -DskipTests package in the repository)
@@ -97,6 +103,7 @@ while [[ $# -gt 0 ]]; do
     --server) SERVER=$2; shift 2
               [[ $SERVER == s3mock || $SERVER == rgw ]] || { echo "bench: --server must be s3mock or rgw" >&2; exit 2; } ;;
     --s3backup-jar) S3BACKUP_JAR=$2; shift 2 ;;
+    --tls) TLS=1; shift ;;
     --build) BUILD=1; shift ;;
     --no-install) INSTALL=0; shift ;;
     --keep) KEEP=1; shift ;;
@@ -162,6 +169,7 @@ check_prerequisites() {
   require curl
   require java openjdk-17-jre-headless
   require aws awscli   # creates and removes the buckets of every S3 tool, and warms S3Mock up
+  if [[ $TLS == 1 ]]; then require openssl; fi
 }
 
 check_tools() {
@@ -218,20 +226,45 @@ find_s3mock_jar() {
   fi
 }
 
+# --tls: a self-signed certificate for 127.0.0.1 (the endpoint every tool is given), its key, and
+# the PKCS12 keystore S3Mock's Tomcat reads. The certificate is the CA bundle, as a private CA's
+# root would be.
+make_certificate() {
+  local dir="$WORK/tls"
+  mkdir -p "$dir" "$WORK/logs"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=s3backup bench" \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>"$WORK/logs/openssl.log" \
+    || { cat "$WORK/logs/openssl.log" >&2; die "could not make a certificate"; }
+  openssl pkcs12 -export -in "$dir/cert.pem" -inkey "$dir/key.pem" -name s3mock -passout pass:bench \
+    -out "$dir/server.p12" 2>>"$WORK/logs/openssl.log" || { cat "$WORK/logs/openssl.log" >&2; die "could not make a keystore"; }
+  CA_BUNDLE="$dir/cert.pem"
+  log "TLS: certificate $CA_BUNDLE ($(openssl x509 -noout -ext subjectAltName -in "$CA_BUNDLE" | tail -1 | xargs))"
+}
+
 # S3Mock 5 opens two connectors: HTTPS on server.port (default 9191) and plain HTTP on
-# http.port (default 9090). We want plain HTTP on a free port and the HTTPS one out of the way
-# (port 0 = any free port). The HTTP connector binds every interface; server.address only
-# applies to the HTTPS one. The Tomcat access log gives per-request counts and sizes.
+# http.port (default 9090). Over plain HTTP we want that on a free port and the HTTPS one out of
+# the way (port 0 = any free port); with --tls, HTTPS on a free port with the run's certificate,
+# and plain HTTP on another, unused. The HTTP connector binds every interface; server.address only
+# applies to the HTTPS one. The Tomcat access log (one for both) gives per-request counts and sizes.
 start_s3mock() {
+  local http_port https_port=0 tls_args=()
   S3_PORT=$(python3 "$LIB/benchlib.py" free-port)
+  http_port=$S3_PORT
   S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+  if [[ $TLS == 1 ]]; then
+    https_port=$S3_PORT
+    http_port=$(python3 "$LIB/benchlib.py" free-port)
+    S3_ENDPOINT="https://127.0.0.1:$S3_PORT"
+    tls_args=(--server.ssl.key-store="file:$WORK/tls/server.p12" --server.ssl.key-store-type=PKCS12
+              --server.ssl.key-store-password=bench --server.ssl.key-password=bench --server.ssl.key-alias=s3mock)
+  fi
   STORE="$WORK/s3mock-store"
   ACCESS_LOG="$WORK/logs/access.log"
   mkdir -p "$STORE" "$WORK/logs"
   : >"$ACCESS_LOG"
   log "starting S3Mock $S3MOCK_VERSION on $S3_ENDPOINT (store $STORE)"
   java -Xms256m -jar "$S3MOCK_JAR" \
-    --http.port="$S3_PORT" --server.port=0 --server.address=127.0.0.1 \
+    --http.port="$http_port" --server.port="$https_port" --server.address=127.0.0.1 "${tls_args[@]}" \
     --com.adobe.testing.s3mock.store.root="$STORE" \
     --com.adobe.testing.s3mock.store.retain-files-on-exit=true \
     --server.tomcat.accesslog.enabled=true \
@@ -243,7 +276,7 @@ start_s3mock() {
   S3MOCK_PID=$!
   local i
   for i in $(seq 120); do
-    if curl -fsS -o /dev/null "$S3_ENDPOINT/" 2>/dev/null; then
+    if curl -fsS ${CA_BUNDLE:+--cacert "$CA_BUNDLE"} -o /dev/null "$S3_ENDPOINT/" 2>/dev/null; then
       log "S3Mock up after ~$((i / 2)) s"
       return
     fi
@@ -267,13 +300,16 @@ start_rgw() {
   : >"$ACCESS_LOG"
   export CEPH_MEMSTORE_BYTES=$(( (tools + 1) * (SIZE_MIB * 13 / 10 + 256) * 1048576 ))
   log "starting Ceph RGW on port $S3_PORT (memstore $((CEPH_MEMSTORE_BYTES / 1048576)) MiB)"
-  bash "$REPO_DIR/scripts/ceph-rgw.sh" start "$CEPH_DIR" "$S3_PORT" bench bench-secret >"$WORK/logs/ceph.log" 2>&1 \
-    || { tail -20 "$WORK/logs/ceph.log" >&2; die "Ceph RGW did not start"; }
-  S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+  local tls_args=()
+  if [[ $TLS == 1 ]]; then tls_args=("$WORK/tls/cert.pem" "$WORK/tls/key.pem"); fi
+  bash "$REPO_DIR/scripts/ceph-rgw.sh" start "$CEPH_DIR" "$S3_PORT" bench bench-secret "${tls_args[@]}" \
+    >"$WORK/logs/ceph.log" 2>&1 || { tail -20 "$WORK/logs/ceph.log" >&2; die "Ceph RGW did not start"; }
+  S3_ENDPOINT="http$([[ $TLS == 1 ]] && echo s)://127.0.0.1:$S3_PORT"
   SERVER_VERSION="Ceph RGW $(radosgw --version 2>/dev/null | awk '{print $3; exit}')"
 }
 
 start_server() {
+  if [[ $TLS == 1 ]]; then make_certificate; fi
   if [[ $SERVER == rgw ]]; then start_rgw; else start_s3mock; SERVER_VERSION="Adobe S3Mock $S3MOCK_VERSION"; fi
 }
 
@@ -289,9 +325,17 @@ calibrate() {
 
 # ---- environment shared by the S3 tools ------------------------------------------------------
 setup_env() {
-  # S3Mock speaks plain HTTP, so a CA bundle is useless; rclone refuses to start with
-  # AWS_CA_BUNDLE set, so drop it for everyone. Keep the user's AWS config out of the run.
+  # Over plain HTTP a CA bundle is useless; rclone refuses to start with AWS_CA_BUNDLE set, so
+  # drop the user's for everyone. Keep the user's AWS config out of the run.
   unset AWS_CA_BUNDLE AWS_PROFILE AWS_ENDPOINT_URL AWS_SESSION_TOKEN
+  # --tls: aws (every bucket command too) reads the run's bundle from AWS_CA_BUNDLE; rclone runs
+  # without that variable and gets --ca-cert, restic --cacert, s3backup --ca-bundle.
+  RCLONE=(rclone) RESTIC=(restic)
+  if [[ $TLS == 1 ]]; then
+    export AWS_CA_BUNDLE=$CA_BUNDLE
+    RCLONE=(env -u AWS_CA_BUNDLE rclone --ca-cert "$CA_BUNDLE")
+    RESTIC=(restic --cacert "$CA_BUNDLE")
+  fi
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
   export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   export AWS_CONFIG_FILE="$WORK/aws-config" AWS_SHARED_CREDENTIALS_FILE="$WORK/aws-credentials"
@@ -307,6 +351,7 @@ setup_env() {
   export RCLONE_CONFIG_S3MOCK_REGION=us-east-1
   export RESTIC_PASSWORD=bench-password
   S3BACKUP_CONN=(--endpoint "$S3_ENDPOINT" --path-style --region us-east-1)
+  if [[ $TLS == 1 ]]; then S3BACKUP_CONN+=(--ca-bundle "$CA_BUNDLE"); fi
 }
 
 warm_up_s3mock() {
@@ -365,7 +410,7 @@ tool_setup() {
               # unmeasured `list` pay for the recording rather than the first measured push.
               "${S3B[@]}" list "${S3BACKUP_CONN[@]}" >>"$WORK/logs/$1-init.log" 2>&1 || true ;;
     rclone|aws) make_bucket "$(bucket_of "$1")" ;;
-    restic) make_bucket "$(bucket_of restic)"; restic init -q >"$WORK/logs/restic-init.log" 2>&1 \
+    restic) make_bucket "$(bucket_of restic)"; "${RESTIC[@]}" init -q >"$WORK/logs/restic-init.log" 2>&1 \
               || { cat "$WORK/logs/restic-init.log" >&2; return 1; } ;;
     rsync) RSYNC_GEN=0; mkdir -p "$(rsync_dest)" ;;
   esac
@@ -382,11 +427,11 @@ tool_teardown() {  # free the round's space: the next round starts from scratch 
 push_cmd() {  # push_cmd TOOL: sets CMD to the argv of one push
   case $1 in
     s3backup*) s3backup_cmd "$1"; CMD=("${S3B[@]}" push --json "${S3BACKUP_CONN[@]}" node1 coordinator.bin) ;;
-    rclone) CMD=(rclone copy . "s3mock:$(bucket_of rclone)/mirror")
-            if [[ $MIRROR_DELETE == 1 ]]; then CMD[1]=sync; fi ;;
+    rclone) CMD=("${RCLONE[@]}" copy . "s3mock:$(bucket_of rclone)/mirror")
+            if [[ $MIRROR_DELETE == 1 ]]; then CMD[${#RCLONE[@]}]=sync; fi ;;
     aws) CMD=(aws --endpoint-url "$S3_ENDPOINT" s3 sync --only-show-errors . "s3://$(bucket_of aws)/mirror")
          if [[ $MIRROR_DELETE == 1 ]]; then CMD+=(--delete); fi ;;
-    restic) CMD=(restic backup --quiet --json node1 coordinator.bin) ;;
+    restic) CMD=("${RESTIC[@]}" backup --quiet --json node1 coordinator.bin) ;;
     rsync)
       RSYNC_GEN=$((RSYNC_GEN + 1))
       CMD=(rsync -a)
@@ -401,9 +446,9 @@ restore_cmd() {  # restore_cmd TOOL DIR: sets CMD, and RESTORED = where snapshot
   RESTORED=$dir
   case $1 in
     s3backup*) s3backup_cmd "$1"; CMD=("${S3B[@]}" restore --json "${S3BACKUP_CONN[@]}" --manifest latest --target "$dir") ;;
-    rclone) CMD=(rclone copy "s3mock:$(bucket_of rclone)/mirror" "$dir") ;;
+    rclone) CMD=("${RCLONE[@]}" copy "s3mock:$(bucket_of rclone)/mirror" "$dir") ;;
     aws) CMD=(aws --endpoint-url "$S3_ENDPOINT" s3 sync --only-show-errors "s3://$(bucket_of aws)/mirror" "$dir") ;;
-    restic) CMD=(restic restore latest --target "$dir") ;;  # paths relative to the sources' common parent
+    restic) CMD=("${RESTIC[@]}" restore latest --target "$dir") ;;  # paths relative to the sources' common parent
     rsync) CMD=(rsync -a "$(rsync_dest)/b$RSYNC_GEN/" "$dir/") ;;
   esac
 }
@@ -507,7 +552,7 @@ write_meta() {  # the facts report.py needs beside the JSON lines
   local t
   for t in "${!VERSIONS[@]}"; do printf '%s\t%s\n' "$t" "${VERSIONS[$t]}"; done >"$WORK/versions.tsv"
   for t in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$t" "${SKIPPED[$t]}"; done >"$WORK/skipped.tsv"
-  SERVER_VERSION=$SERVER_VERSION CALIBRATION=$CALIBRATION DATE=$DATE REPEAT=$REPEAT SIZE_MIB=$SIZE_MIB FILES=$FILES SHAPE=$SHAPE CHURN=$CHURN S3MOCK_VERSION=$S3MOCK_VERSION TOOLS=$TOOLS \
+  TLS=$TLS SERVER_VERSION=$SERVER_VERSION CALIBRATION=$CALIBRATION DATE=$DATE REPEAT=$REPEAT SIZE_MIB=$SIZE_MIB FILES=$FILES SHAPE=$SHAPE CHURN=$CHURN S3MOCK_VERSION=$S3MOCK_VERSION TOOLS=$TOOLS \
   COMMAND=$COMMAND MACHINE=$(machine_summary) GEN=$1 python3 - "$WORK/versions.tsv" "$WORK/skipped.tsv" >"$META" <<'EOF'
 import json, os, sys
 def tsv(path):
@@ -519,7 +564,7 @@ versions = tsv(sys.argv[1])
 print(json.dumps({
     "date": e["DATE"], "size_mib": int(e["SIZE_MIB"]), "files": int(e["FILES"]), "churn": float(e["CHURN"]), "repeat": int(e["REPEAT"]), "cpus": os.cpu_count(),
     "churned_files": gen["churned_files"], "churned_bytes": gen["churned_bytes"],
-    "s3mock_version": e["S3MOCK_VERSION"], "server": e["SERVER_VERSION"],
+    "s3mock_version": e["S3MOCK_VERSION"], "server": e["SERVER_VERSION"], "tls": e["TLS"] == "1",
     "calibration_cpu_s": float(e["CALIBRATION"]) if e["CALIBRATION"] else None, "machine": e["MACHINE"], "command": e["COMMAND"], "tools": order,
     "versions": {t: versions[t] for t in order if t in versions}, "skipped": tsv(sys.argv[2])}))
 EOF
@@ -528,6 +573,7 @@ EOF
 main() {
   COMMAND="bench/run.sh --size-mib $SIZE_MIB --files $FILES --churn $CHURN"
   if [[ $SERVER != s3mock ]]; then COMMAND+=" --server $SERVER"; fi
+  if [[ $TLS == 1 ]]; then COMMAND+=" --tls"; fi
   if [[ $REPEAT != 1 ]]; then COMMAND+=" --repeat $REPEAT"; fi
   if [[ $TOOLS != "s3backup rclone aws restic rsync" ]]; then COMMAND+=" --tools \"$TOOLS\""; fi
   if [[ $MIRROR_DELETE == 1 ]]; then COMMAND+=" --mirror-delete"; fi

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # A one-node Ceph cluster with a RADOS Gateway on loopback, for tests and benchmarks:
-# one monitor, one memstore OSD (data in memory), radosgw serving S3 over HTTP, auth off.
+# one monitor, one memstore OSD (data in memory), radosgw serving S3 over HTTP (or HTTPS), auth off.
 #
 #   scripts/ceph-rgw.sh start DIR PORT ACCESS_KEY SECRET_KEY   # prints "ready http://127.0.0.1:PORT" when it answers
+#   scripts/ceph-rgw.sh start DIR PORT ACCESS_KEY SECRET_KEY CERT.pem KEY.pem
+#                                                              # HTTPS on PORT instead, with that certificate
+#                                                              # (beast ssl_endpoint); prints "ready https://..."
 #   scripts/ceph-rgw.sh stop DIR                               # kills what start started (by pid) and removes DIR
 #   scripts/ceph-rgw.sh user DIR UID ACCESS_KEY SECRET_KEY     # one more user (for bucket-policy tests)
 #
@@ -42,6 +45,20 @@ fi
 port=${3:?PORT}
 access=${4:?ACCESS}
 secret=${5:?SECRET}
+cert=${6:-}
+key=${7:-}
+if [ -n "$cert" ]; then
+    [ -r "$cert" ] && [ -r "$key" ] || { echo "ceph-rgw.sh: cannot read certificate '$cert' or key '$key'" >&2; exit 2; }
+    cert=$(cd "$(dirname "$cert")" && pwd)/$(basename "$cert")
+    key=$(cd "$(dirname "$key")" && pwd)/$(basename "$key")
+    scheme=https
+    frontend="beast ssl_endpoint=127.0.0.1:$port ssl_certificate=$cert ssl_private_key=$key"
+    curl_tls=(--cacert "$cert")
+else
+    scheme=http
+    frontend="beast endpoint=127.0.0.1:$port"
+    curl_tls=()
+fi
 for p in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool ceph-authtool; do
     command -v "$p" >/dev/null || { echo "missing: $p (apt-get install ceph-mon ceph-osd radosgw ceph-common)" >&2; exit 3; }
 done
@@ -85,7 +102,7 @@ keyring = $dir/keyring
 [client]
 ms mon client mode = crc
 auth client required = none
-rgw frontends = beast endpoint=127.0.0.1:$port
+rgw frontends = $frontend
 rgw dns name = 127.0.0.1
 rgw data = $dir/rgw
 CONF
@@ -102,10 +119,10 @@ ceph-osd -c "$conf" -i "$osd_id"
 mkdir -p "$dir/rgw"
 radosgw -c "$conf" -n client.rgw.a
 for _ in $(seq 300); do
-    if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+    if curl -s "${curl_tls[@]}" -o /dev/null "$scheme://127.0.0.1:$port/"; then
         break
     fi
     sleep 0.1
 done
 radosgw-admin -c "$conf" user create --uid s3backup --display-name s3backup --access-key "$access" --secret "$secret" >/dev/null
-echo "ready http://127.0.0.1:$port"
+echo "ready $scheme://127.0.0.1:$port"

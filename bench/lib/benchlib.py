@@ -213,10 +213,11 @@ def report(a):
     out.append("")
     out.append("Data: snapshot 1 = %d SST files, %d MiB of random data, plus small files and `coordinator.bin`; "
                "snapshot 2 replaces %d of the SSTs (%g %% churn, %d MiB new). S3 server: %s on "
-               "loopback (plain HTTP), one bucket per tool. Machine: %s."
+               "loopback (%s), one bucket per tool. Machine: %s."
                % (meta["files"], meta["size_mib"], meta["churned_files"], meta["churn"],
                   meta["churned_bytes"] // MIB, meta.get("server") or ("Adobe S3Mock " + meta["s3mock_version"]),
-                  meta["machine"]))
+                  "HTTPS: TLS with a self-signed certificate every tool was told to trust" if meta.get("tls")
+                  else "plain HTTP", meta["machine"]))
     out.append("")
     if meta.get("calibration_cpu_s"):
         out.append("Calibration: one read and SHA-256 pass over snapshot 1's SSTs (`openssl dgst -sha256`) took "
