@@ -304,7 +304,8 @@ start_rgw() {
   if [[ $TLS == 1 ]]; then tls_args=("$WORK/tls/cert.pem" "$WORK/tls/key.pem"); fi
   bash "$REPO_DIR/scripts/ceph-rgw.sh" start "$CEPH_DIR" "$S3_PORT" bench bench-secret "${tls_args[@]}" \
     >"$WORK/logs/ceph.log" 2>&1 || { tail -20 "$WORK/logs/ceph.log" >&2; die "Ceph RGW did not start"; }
-  S3_ENDPOINT="http$([[ $TLS == 1 ]] && echo s)://127.0.0.1:$S3_PORT"
+  # Not "http$([[ ... ]] && echo s)": under set -e, a false test in that substitution ends the run.
+  if [[ $TLS == 1 ]]; then S3_ENDPOINT="https://127.0.0.1:$S3_PORT"; else S3_ENDPOINT="http://127.0.0.1:$S3_PORT"; fi
   SERVER_VERSION="Ceph RGW $(radosgw --version 2>/dev/null | awk '{print $3; exit}')"
 }
 
