@@ -62,7 +62,9 @@ final class HttpClients {
     static SdkHttpClient.Builder<?> builder(Kind kind, int maxConnections, Duration socketTimeout, URI endpoint,
                                             CaBundle caBundle) {
         boolean plainHttp = endpoint != null && "http".equalsIgnoreCase(endpoint.getScheme());
-        if (caBundle != null) {
+        // A typed --ca-bundle is checked at once. AWS_CA_BUNDLE is often set machine-wide for other
+        // tools: over plain HTTP it is read only if an https connection is ever made, as aws-cli does.
+        if (caBundle != null && !(plainHttp && caBundle.fromEnvironment())) {
             caBundle.requireReadable();
         }
         TrustManager[] trust = caBundle == null || plainHttp ? null : caBundle.trustManagers();

@@ -86,6 +86,26 @@ class CaBundleTest {
         }
     }
 
+    /**
+     * AWS_CA_BUNDLE is often set machine-wide for other tools; like aws-cli, a plain-HTTP endpoint
+     * does not fail on it when it names no file (it would be read only for an https connection).
+     * A --ca-bundle the operator typed is still checked at once.
+     */
+    @Test
+    void aPlainHttpEndpointIgnoresAMissingBundleFromTheEnvironmentButNotFromTheOption() throws Exception {
+        Path missing = dir.resolve("gone.pem");
+        try (SdkHttpClient http = HttpClients.builder(HttpClients.Kind.APACHE, 2, S3Options.DEFAULT_SOCKET_TIMEOUT,
+                URI.create("http://127.0.0.1:9000"), new CaBundle(missing, true)).build()) {
+            assertThat(http).isNotNull();
+        }
+        assertThatThrownBy(() -> HttpClients.builder(HttpClients.Kind.APACHE, 2, S3Options.DEFAULT_SOCKET_TIMEOUT,
+                URI.create("http://127.0.0.1:9000"), new CaBundle(missing, false)))
+                .isInstanceOf(BackupException.class).hasMessage("Cannot read CA bundle " + missing + ": no such file");
+        assertThatThrownBy(() -> HttpClients.builder(HttpClients.Kind.APACHE, 2, S3Options.DEFAULT_SOCKET_TIMEOUT,
+                URI.create("https://127.0.0.1:9443"), new CaBundle(missing, true)))
+                .isInstanceOf(BackupException.class).hasMessageContaining("(AWS_CA_BUNDLE): no such file");
+    }
+
     @Test
     void aTlsFailureSaysWhatIsWrongAndHowToTrustAPrivateCa() {
         SSLHandshakeException untrusted = new SSLHandshakeException("PKIX path building failed");
