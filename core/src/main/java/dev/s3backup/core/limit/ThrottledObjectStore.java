@@ -1,6 +1,7 @@
 package dev.s3backup.core.limit;
 
 import dev.s3backup.core.store.DeleteResult;
+import dev.s3backup.core.store.ForwardingObjectStore;
 import dev.s3backup.core.store.ListPage;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
@@ -12,14 +13,13 @@ import java.util.Collection;
 import java.util.Optional;
 
 /** Holds a store to upload, download and request-rate limits, whatever command uses it. */
-public final class ThrottledObjectStore implements ObjectStore {
-    private final ObjectStore store;
+public final class ThrottledObjectStore extends ForwardingObjectStore {
     private final RateLimiter upload;
     private final RateLimiter download;
     private final RateLimiter requests;
 
     private ThrottledObjectStore(ObjectStore store, Limits limits) {
-        this.store = store;
+        super(store);
         this.upload = limits.uploadBytesPerSecond() > 0 ? new RateLimiter(limits.uploadBytesPerSecond()) : null;
         this.download = limits.downloadBytesPerSecond() > 0 ? new RateLimiter(limits.downloadBytesPerSecond()) : null;
         this.requests = limits.requestsPerSecond() > 0 ? new RateLimiter(limits.requestsPerSecond()) : null;
@@ -79,26 +79,6 @@ public final class ThrottledObjectStore implements ObjectStore {
     public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
         request();
         return store.extendRetention(key, retention);
-    }
-
-    @Override
-    public String describe() {
-        return store.describe();
-    }
-
-    @Override
-    public long retries() {
-        return store.retries();
-    }
-
-    @Override
-    public long singlePutLimit() {
-        return store.singlePutLimit();
-    }
-
-    @Override
-    public void close() {
-        store.close();
     }
 
     private InputStream throttled(InputStream in) {

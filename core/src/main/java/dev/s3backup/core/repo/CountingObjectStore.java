@@ -1,6 +1,7 @@
 package dev.s3backup.core.repo;
 
 import dev.s3backup.core.store.DeleteResult;
+import dev.s3backup.core.store.ForwardingObjectStore;
 import dev.s3backup.core.store.ListPage;
 import dev.s3backup.core.store.ObjectInfo;
 import dev.s3backup.core.store.ObjectStore;
@@ -10,13 +11,12 @@ import java.util.Collection;
 import java.util.Optional;
 
 /** Counts the requests each call makes on the store underneath. */
-final class CountingObjectStore implements ObjectStore {
+final class CountingObjectStore extends ForwardingObjectStore {
     private static final int DELETE_BATCH = 1000;
-    private final ObjectStore store;
     private final RequestCounts counts;
 
     CountingObjectStore(ObjectStore store, RequestCounts counts) {
-        this.store = store;
+        super(store);
         this.counts = counts;
     }
 
@@ -65,25 +65,5 @@ final class CountingObjectStore implements ObjectStore {
     public java.time.Instant extendRetention(String key, dev.s3backup.core.store.Retention retention) {
         counts.countPut();
         return store.extendRetention(key, retention);
-    }
-
-    @Override
-    public String describe() {
-        return store.describe();
-    }
-
-    @Override
-    public long retries() {
-        return store.retries();
-    }
-
-    @Override
-    public long singlePutLimit() {
-        return store.singlePutLimit();
-    }
-
-    @Override
-    public void close() {
-        store.close();
     }
 }

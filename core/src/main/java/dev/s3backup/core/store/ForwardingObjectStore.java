@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * Passes every call to the store it wraps; a wrapper extends it and overrides only the calls it
- * changes (sealing bodies, redirecting a commit), so the forwarding is written once.
+ * changes (sealing bodies, counting requests, throttling, redirecting a commit), so the
+ * forwarding is written once.
  */
 public abstract class ForwardingObjectStore implements ObjectStore {
     protected final ObjectStore store;
